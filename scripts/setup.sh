@@ -4,9 +4,16 @@
 
 SPINE_DEBIAN_PACKAGES=(
   openjdk-17-jdk-headless maven curl ca-certificates
+  libpixelmed-java                                      # DICOM reading, writing and C-STORE (not on Maven Central)
   kcat                                                  # third-party Kafka client (tests, debugging)
   python3-confluent-kafka python3-avro python3-requests # Confluent's Python serde (interop tests)
+  dcmtk libgdcm-tools                                   # third-party DICOM encoders and senders (tests)
+  python3-pydicom python3-numpy                         # pydicom's real-world test files (tests)
 )
+
+# PixelMed comes from Debian; Maven takes it from the local repository under this fixed coordinate.
+PIXELMED_JAR=/usr/share/java/pixelmed.jar
+PIXELMED_VERSION=20220618
 
 missing_packages() {
   local package
@@ -19,9 +26,34 @@ ensure_setup() {
   command -v dpkg-query > /dev/null || { log "not a Debian system: install the packages in scripts/setup.sh yourself"; return 0; }
   local missing
   mapfile -t missing < <(missing_packages)
-  if ((${#missing[@]} == 0)); then
-    return 0
+  if ((${#missing[@]} > 0)); then
+    install_packages "${missing[@]}"
   fi
+  ensure_pixelmed_in_maven
+}
+
+ensure_pixelmed_in_maven() {
+  local repo
+  repo=$(maven_local_repository)
+  [[ -f $repo/com/pixelmed/pixelmed/$PIXELMED_VERSION/pixelmed-$PIXELMED_VERSION.jar ]] && return 0
+  [[ -f $PIXELMED_JAR ]] || die "$PIXELMED_JAR is missing: install the Debian package libpixelmed-java"
+  [[ $(readlink -f "$PIXELMED_JAR") == *"$PIXELMED_VERSION"* ]] \
+    || log "warning: $(readlink -f "$PIXELMED_JAR") is not the tested PixelMed $PIXELMED_VERSION"
+  log "installing Debian's PixelMed into the local Maven repository as com.pixelmed:pixelmed:$PIXELMED_VERSION"
+  mvn -q -B -Dstyle.color=never org.apache.maven.plugins:maven-install-plugin:3.1.4:install-file \
+    -Dfile="$(readlink -f "$PIXELMED_JAR")" -DgroupId=com.pixelmed -DartifactId=pixelmed \
+    -Dversion="$PIXELMED_VERSION" -Dpackaging=jar -DgeneratePom=true \
+    || die "could not install PixelMed into the local Maven repository"
+}
+
+maven_local_repository() {
+  local configured
+  configured=$(sed -n 's:.*<localRepository>\(.*\)</localRepository>.*:\1:p' "$HOME/.m2/settings.xml" 2>/dev/null | head -n 1)
+  echo "${configured:-$HOME/.m2/repository}"
+}
+
+install_packages() {
+  local missing=("$@")
   log "installing Debian packages: ${missing[*]}"
   local sudo=""
   if [[ $(id -u) -ne 0 ]]; then
