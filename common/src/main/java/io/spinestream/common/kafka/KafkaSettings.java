@@ -1,0 +1,120 @@
+package io.spinestream.common.kafka;
+
+import io.spinestream.common.config.Setting;
+import io.spinestream.common.config.Settings;
+import io.spinestream.schemas.registry.RegistryClientConfig;
+import io.spinestream.schemas.registry.SchemaRegistryClient;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * How every service reaches Kafka and the schema registry, and how topics are created. Any Kafka client
+ * setting can be given under {@code kafka.} (e.g. {@code kafka.security.protocol=SASL_SSL}) and reaches
+ * every client the service makes; registry client settings go under {@code registry.} with Confluent's
+ * names ({@code registry.basic.auth.user.info}; {@code registry.ssl.truststore.location} stands for
+ * Confluent's {@code schema.registry.ssl.truststore.location}).
+ */
+public final class KafkaSettings {
+  public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka.bootstrap.servers", null,
+      "Kafka brokers, host:port[,host:port]");
+  public static final Setting<String> REGISTRY_URL = Setting.string("registry.url", null,
+      "schema registry base URL(s), e.g. http://127.0.0.1:8081/apis/ccompat/v7");
+  public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("topics.partitions", 6,
+      "partitions of topics this service creates; the unit of parallelism of every stage").between(1, 10_000);
+  public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("topics.replication.factor", 1,
+      "replication factor of topics this service creates (3 in production)").between(1, 32);
+  public static final Setting<Boolean> TOPIC_CREATE = Setting.bool("topics.create", true,
+      "create missing topics at start (else they must exist)");
+
+  /** Declared settings every service has. */
+  public static final List<Setting<?>> SETTINGS =
+      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_CREATE);
+
+  private static final Set<String> REGISTRY_KEYS = Set.of("url", "basic.auth.credentials.source",
+      "basic.auth.user.info", "bearer.auth.token", "ssl.truststore.location", "ssl.truststore.password",
+      "ssl.truststore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
+      "max.retries", "retries.wait.ms", "retries.max.wait.ms", "http.connect.timeout.ms", "http.read.timeout.ms",
+      "auto.register.schemas");
+
+  /** The pass-through groups for {@link Settings#load}. */
+  public static List<Settings.PassThrough> passThroughGroups() {
+    Set<String> kafkaKeys = new HashSet<>(ProducerConfig.configNames());
+    kafkaKeys.addAll(ConsumerConfig.configNames());
+    kafkaKeys.addAll(AdminClientConfig.configNames());
+    kafkaKeys.remove(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+    return List.of(new Settings.PassThrough("kafka.", kafkaKeys), new Settings.PassThrough("registry.", REGISTRY_KEYS));
+  }
+
+  private final Settings settings;
+
+  public KafkaSettings(Settings settings) {
+    this.settings = settings;
+  }
+
+  public String bootstrapServers() {
+    return settings.get(BOOTSTRAP_SERVERS);
+  }
+
+  /** Base properties of every Kafka client: bootstrap servers plus the {@code kafka.*} overrides. */
+  public Properties clientProperties() {
+    Properties props = new Properties();
+    props.putAll(settings.withPrefix("kafka."));
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    return props;
+  }
+
+  /**
+   * An idempotent producer's properties: acks=all, zstd, and a request size that fits the largest topic.
+   * Settings under {@code kafka.} still win, so an operator can tune them.
+   */
+  public Properties producerProperties(String clientId, int maxRequestBytes) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(1024 * 1024));
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(maxRequestBytes));
+    props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(64L * 1024 * 1024));
+    props.putAll(clientProperties());
+    return props;
+  }
+
+  /** Registry client settings with Confluent's key names. */
+  public Map<String, Object> registryConfig() {
+    Map<String, Object> config = new HashMap<>();
+    settings.withPrefix("registry.").forEach((key, value) -> {
+      if (key.startsWith("ssl.")) {
+        config.put("schema.registry." + key, value);
+      } else {
+        config.put(key, value);
+      }
+    });
+    config.put(RegistryClientConfig.URL, settings.get(REGISTRY_URL));
+    return config;
+  }
+
+  public SchemaRegistryClient registryClient() {
+    return new SchemaRegistryClient(RegistryClientConfig.fromMap(registryConfig()));
+  }
+
+  public int partitions() {
+    return settings.get(TOPIC_PARTITIONS);
+  }
+
+  public short replicationFactor() {
+    return settings.get(TOPIC_REPLICATION).shortValue();
+  }
+
+  public boolean createTopics() {
+    return settings.get(TOPIC_CREATE);
+  }
+}

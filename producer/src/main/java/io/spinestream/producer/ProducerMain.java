@@ -1,0 +1,181 @@
+package io.spinestream.producer;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spinestream.common.config.ConfigException;
+import io.spinestream.common.config.Settings;
+import io.spinestream.common.http.ServiceHttpServer;
+import io.spinestream.common.kafka.KafkaSettings;
+import io.spinestream.common.kafka.SchemaCheck;
+import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.producer.assembly.SeriesAssembler;
+import io.spinestream.producer.dicom.DicomLimits;
+import io.spinestream.producer.dicom.DicomReader;
+import io.spinestream.producer.ingest.ArchivingDisposition;
+import io.spinestream.producer.ingest.CStoreReceiver;
+import io.spinestream.producer.ingest.FileIngestion;
+import io.spinestream.producer.ingest.InboxWatcher;
+import io.spinestream.producer.ingest.IngestSummary;
+import io.spinestream.producer.ingest.IngestionPipeline;
+import io.spinestream.producer.ingest.ProducerMetrics;
+import io.spinestream.producer.ingest.ServeMode;
+import io.spinestream.producer.publish.EventPublisher;
+import io.spinestream.schemas.Topic;
+import io.spinestream.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer service.
+ *
+ * <pre>
+ *   producer ingest PATH...   one-shot: DICOM files and folders (recursive); exits when all is in Kafka
+ *   producer serve            watch producer.inbox.dir and/or receive C-STORE on producer.scp.port
+ *   producer topics           create the topics and register the schemas, then exit
+ * </pre>
+ *
+ * Settings come from defaults, {@code --config FILE}, environment variables and {@code --key=value}
+ * flags (see {@link ProducerSettings}). Exit codes: 0 done, 1 failed, 2 bad usage or configuration,
+ * 3 ingestion finished but something did not reach Kafka.
+ */
+public final class ProducerMain {
+  private static final Logger LOG = LoggerFactory.getLogger(ProducerMain.class);
+  /** The topics the producer writes. */
+  static final List<Topic<?>> OUTPUT_TOPICS = List.of(Topics.SLICES, Topics.SERIES, Topics.DEAD_LETTERS);
+
+  private ProducerMain() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args, System.getenv());
+    } catch (ConfigException e) {
+      LOG.error("producer cannot start: {}", e.getMessage());
+      code = 2;
+    } catch (Exception e) {
+      LOG.error("producer failed: {}", e.getMessage(), e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  static int run(String[] args, Map<String, String> environment) throws Exception {
+    Settings settings = Settings.load(ProducerSettings.all(), KafkaSettings.passThroughGroups(), environment, args);
+    List<String> words = settings.arguments();
+    String command = words.isEmpty() ? "" : words.get(0);
+    switch (command) {
+      case "ingest" -> {
+        if (words.size() < 2) {
+          throw new ConfigException(List.of("ingest needs at least one file or folder"));
+        }
+        return ingest(settings, words.subList(1, words.size()).stream().map(Path::of).toList());
+      }
+      case "serve" -> {
+        return serve(settings);
+      }
+      case "topics" -> {
+        prepareKafka(new KafkaSettings(settings));
+        return 0;
+      }
+      default -> throw new ConfigException(List.of("usage: producer ingest PATH... | serve | topics "
+          + "[--config FILE] [--key=value ...]; got '" + String.join(" ", words) + "'"));
+    }
+  }
+
+  private static void prepareKafka(KafkaSettings kafka) {
+    TopicAdmin.ensureTopics(kafka.clientProperties(), OUTPUT_TOPICS, kafka.partitions(), kafka.replicationFactor(),
+        kafka.createTopics());
+    SchemaCheck.registerValueSchemas(kafka.registryClient(), OUTPUT_TOPICS);
+  }
+
+  /** Everything ingestion needs, wired; the caller owns (closes) the pipeline. */
+  static IngestionPipeline pipeline(Settings settings, ProducerMetrics metrics) {
+    KafkaSettings kafka = new KafkaSettings(settings);
+    prepareKafka(kafka);
+    int maxRequest = OUTPUT_TOPICS.stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
+    EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
+        kafka.registryClient(), kafka.registryConfig());
+    DicomReader reader = new DicomReader(new DicomLimits(settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L,
+        settings.get(ProducerSettings.MAX_ROWS), settings.get(ProducerSettings.MAX_COLUMNS)));
+    SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
+    return new IngestionPipeline(reader, assembler, publisher, metrics, Clock.systemUTC(),
+        settings.get(ProducerSettings.DECODE_THREADS));
+  }
+
+  private static int ingest(Settings settings, List<Path> paths) throws InterruptedException {
+    ProducerMetrics metrics = new ProducerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    IngestSummary summary;
+    try (IngestionPipeline pipeline = pipeline(settings, metrics)) {
+      summary = new FileIngestion(pipeline).ingest(paths);
+    }
+    if (!summary.complete()) {
+      LOG.error("not everything reached Kafka: {}. Run the same ingest again; slices already sent are "
+          + "de-duplicated downstream.", summary);
+      return 3;
+    }
+    return 0;
+  }
+
+  private static int serve(Settings settings) throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ProducerMetrics metrics = new ProducerMetrics(registry);
+    IngestionPipeline pipeline = pipeline(settings, metrics);
+    InboxWatcher inbox = null;
+    Path inboxDir = settings.get(ProducerSettings.INBOX_DIR);
+    if (inboxDir != null) {
+      Path archive = settings.get(ProducerSettings.INBOX_ARCHIVE_DIR);
+      if (archive == null) {
+        archive = inboxDir.toAbsolutePath().resolveSibling(inboxDir.getFileName() + "-archive");
+      }
+      inbox = new InboxWatcher(pipeline, inboxDir,
+          new ArchivingDisposition(inboxDir, archive, settings.get(ProducerSettings.INBOX_DELETE_DONE)),
+          settings.get(ProducerSettings.INBOX_STABLE), Clock.systemUTC());
+      LOG.info("watching inbox {} (archive {})", inboxDir.toAbsolutePath(), archive);
+    }
+    CStoreReceiver receiver = null;
+    Integer port = settings.get(ProducerSettings.SCP_PORT);
+    if (port != null) {
+      Path spool = settings.get(ProducerSettings.SCP_SPOOL_DIR);
+      Path failed = settings.get(ProducerSettings.SCP_FAILED_DIR);
+      if (failed == null) {
+        failed = spool.toAbsolutePath().resolveSibling(spool.getFileName() + "-archive");
+      }
+      receiver = new CStoreReceiver(pipeline, port, settings.get(ProducerSettings.SCP_AE_TITLE), spool, failed);
+    }
+    if (inbox == null && receiver == null) {
+      pipeline.close();
+      throw new ConfigException(List.of("serve needs producer.inbox.dir or producer.scp.port (or both)"));
+    }
+    ServeMode serve = new ServeMode(pipeline, inbox, receiver, settings.get(ProducerSettings.INACTIVITY),
+        settings.get(ProducerSettings.POLL));
+    ServiceHttpServer http = null;
+    Integer httpPort = settings.get(ProducerSettings.HTTP_PORT);
+    if (httpPort != null) {
+      http = new ServiceHttpServer(settings.get(ProducerSettings.HTTP_HOST), httpPort, registry,
+          () -> ServiceHttpServer.Health.up("open series: " + pipeline.assembler().openSeries()));
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    ServiceHttpServer httpToClose = http;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping producer");
+      try {
+        serve.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (httpToClose != null) {
+        httpToClose.close();
+      }
+      stopped.countDown();
+    }, "producer-shutdown"));
+    serve.start();
+    LOG.info("producer serving");
+    stopped.await();
+    return 0;
+  }
+}
