@@ -19,12 +19,42 @@ cmd_test() {
   # Stop exactly what we started, whatever happens to the build.
   trap 'stack_down' EXIT
   (cd "$SPINE_ROOT" && mvn -B -Dstyle.color=never verify \
-    "-Dspine.it.bootstrap.servers=$BOOTSTRAP_SERVERS" \
-    "-Dspine.it.schema.registry.url=$REGISTRY_URL" "$@")
+    "-Dspine.it.bootstrap.servers=$STACK_BOOTSTRAP_SERVERS" \
+    "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" "$@")
 }
 
 cmd_run() {
   stack_up
   log "the stack is up. The producer, segmenter, cropper and classifier are not built yet (issues 3-6);"
   log "stop the stack with: ./spine stack down"
+}
+
+# Builds the modules' runnable jars when a source or pom is newer than the last build.
+ensure_built() {
+  local stamp=$SPINE_ROOT/build/.built
+  if [[ -f $stamp ]] && [[ -z $(find "$SPINE_ROOT" -path "$SPINE_ROOT/build" -prune -o \
+      \( -path '*/src/main/*' -o -name pom.xml \) -newer "$stamp" -print -quit) ]]; then
+    return 0
+  fi
+  log "building (mvn package) ..."
+  (cd "$SPINE_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) || die "build failed"
+  mkdir -p "$SPINE_ROOT/build"
+  touch "$stamp"
+}
+
+module_jar() {
+  local jar
+  jar=$(ls "$SPINE_ROOT/$1"/target/spine-"$1"-*.jar 2>/dev/null | grep -v -E -- '-(tests|sources)\.jar$' | head -n 1)
+  [[ -n $jar ]] || die "no jar for module $1; run ./spine build"
+  echo "$jar"
+}
+
+# Runs a module's main with the local stack's addresses as defaults (overridable by environment).
+run_module() {
+  local module=$1; shift
+  stack_settings
+  ensure_built
+  KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-$STACK_BOOTSTRAP_SERVERS} \
+  REGISTRY_URL=${REGISTRY_URL:-$STACK_REGISTRY_URL} \
+    java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"
 }

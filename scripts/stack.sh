@@ -23,8 +23,8 @@ stack_settings() {
   SPINE_REGISTRY_HEAP=${SPINE_REGISTRY_HEAP:-384m}
   SPINE_STACK_TIMEOUT=${SPINE_STACK_TIMEOUT:-90}
   STACK_DIST=$SPINE_ROOT/build/stack-dist
-  BOOTSTRAP_SERVERS=127.0.0.1:$SPINE_KAFKA_PORT
-  REGISTRY_URL=http://127.0.0.1:$SPINE_REGISTRY_PORT/apis/ccompat/v7
+  STACK_BOOTSTRAP_SERVERS=127.0.0.1:$SPINE_KAFKA_PORT
+  STACK_REGISTRY_URL=http://127.0.0.1:$SPINE_REGISTRY_PORT/apis/ccompat/v7
   # Every process we start carries this marker, so `down` stops exactly what `up` started, never a
   # broker that merely reuses the pid.
   STACK_MARKER="-Dspine.stack.dir=$SPINE_STACK_DIR"
@@ -161,15 +161,15 @@ kafka_ready() {
 }
 
 registry_ready() {
-  curl -fsS -o /dev/null "$REGISTRY_URL/subjects" 2>/dev/null
+  curl -fsS -o /dev/null "$STACK_REGISTRY_URL/subjects" 2>/dev/null
 }
 
 registry_set_compatibility() {
   # Topics are replayed by old and new readers alike, so every change must be FULL_TRANSITIVE compatible.
   curl -fsS -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
-    --data '{"compatibility":"FULL_TRANSITIVE"}' "$REGISTRY_URL/config" > /dev/null \
+    --data '{"compatibility":"FULL_TRANSITIVE"}' "$STACK_REGISTRY_URL/config" > /dev/null \
     || die "could not set the registry's compatibility to FULL_TRANSITIVE"
-  curl -fsS "$REGISTRY_URL/config" | grep -q FULL_TRANSITIVE \
+  curl -fsS "$STACK_REGISTRY_URL/config" | grep -q FULL_TRANSITIVE \
     || die "registry did not keep compatibility FULL_TRANSITIVE"
 }
 
@@ -239,8 +239,8 @@ stack_print() {
   pid_alive "$SPINE_STACK_DIR/registry.pid" && registry_ready && r="up (pid $(cat "$SPINE_STACK_DIR/registry.pid"))"
   echo "kafka:    $k"
   echo "registry: $r"
-  echo "bootstrap.servers=$BOOTSTRAP_SERVERS"
-  echo "schema.registry.url=$REGISTRY_URL"
+  echo "bootstrap.servers=$STACK_BOOTSTRAP_SERVERS"
+  echo "schema.registry.url=$STACK_REGISTRY_URL"
   echo "logs:     $SPINE_STACK_DIR/logs"
   [[ $k != down && $r != down ]]
 }

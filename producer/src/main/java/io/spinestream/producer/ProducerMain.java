@@ -17,11 +17,11 @@ import io.spinestream.producer.ingest.FileIngestion;
 import io.spinestream.producer.ingest.InboxWatcher;
 import io.spinestream.producer.ingest.IngestSummary;
 import io.spinestream.producer.ingest.IngestionPipeline;
+import io.spinestream.producer.ingest.OutputTopics;
 import io.spinestream.producer.ingest.ProducerMetrics;
 import io.spinestream.producer.ingest.ServeMode;
 import io.spinestream.producer.publish.EventPublisher;
 import io.spinestream.schemas.Topic;
-import io.spinestream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -45,8 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProducerMain {
   private static final Logger LOG = LoggerFactory.getLogger(ProducerMain.class);
-  /** The topics the producer writes. */
-  static final List<Topic<?>> OUTPUT_TOPICS = List.of(Topics.SLICES, Topics.SERIES, Topics.DEAD_LETTERS);
 
   private ProducerMain() {}
 
@@ -64,8 +62,8 @@ public final class ProducerMain {
     System.exit(code);
   }
 
-  static int run(String[] args, Map<String, String> environment) throws Exception {
-    Settings settings = Settings.load(ProducerSettings.all(), KafkaSettings.passThroughGroups(), environment, args);
+  public static int run(String[] args, Map<String, String> environment) throws Exception {
+    Settings settings = settings(environment, args);
     List<String> words = settings.arguments();
     String command = words.isEmpty() ? "" : words.get(0);
     switch (command) {
@@ -88,22 +86,24 @@ public final class ProducerMain {
   }
 
   private static void prepareKafka(KafkaSettings kafka) {
-    TopicAdmin.ensureTopics(kafka.clientProperties(), OUTPUT_TOPICS, kafka.partitions(), kafka.replicationFactor(),
+    List<Topic<?>> outputs = OutputTopics.of(kafka).all();
+    TopicAdmin.ensureTopics(kafka.clientProperties(), outputs, kafka.partitions(), kafka.replicationFactor(),
         kafka.createTopics());
-    SchemaCheck.registerValueSchemas(kafka.registryClient(), OUTPUT_TOPICS);
+    SchemaCheck.registerValueSchemas(kafka.registryClient(), outputs);
   }
 
   /** Everything ingestion needs, wired; the caller owns (closes) the pipeline. */
-  static IngestionPipeline pipeline(Settings settings, ProducerMetrics metrics) {
+  public static IngestionPipeline pipeline(Settings settings, ProducerMetrics metrics) {
     KafkaSettings kafka = new KafkaSettings(settings);
     prepareKafka(kafka);
-    int maxRequest = OUTPUT_TOPICS.stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
+    OutputTopics topics = OutputTopics.of(kafka);
+    int maxRequest = topics.all().stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
     EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
         kafka.registryClient(), kafka.registryConfig());
     DicomReader reader = new DicomReader(new DicomLimits(settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L,
         settings.get(ProducerSettings.MAX_ROWS), settings.get(ProducerSettings.MAX_COLUMNS)));
     SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
-    return new IngestionPipeline(reader, assembler, publisher, metrics, Clock.systemUTC(),
+    return new IngestionPipeline(reader, assembler, publisher, topics, metrics, Clock.systemUTC(),
         settings.get(ProducerSettings.DECODE_THREADS));
   }
 
@@ -122,6 +122,35 @@ public final class ProducerMain {
   }
 
   private static int serve(Settings settings) throws Exception {
+    Serving serving = startServing(settings);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping producer");
+      serving.close();
+      stopped.countDown();
+    }, "producer-shutdown"));
+    LOG.info("producer serving");
+    stopped.await();
+    return 0;
+  }
+
+  /** A running {@code serve}: close to stop it. */
+  public record Serving(ServeMode serve, ServiceHttpServer http, ProducerMetrics metrics) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        serve.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (http != null) {
+        http.close();
+      }
+    }
+  }
+
+  /** Starts serving as configured (inbox and/or C-STORE, optional /health and /metrics). */
+  public static Serving startServing(Settings settings) throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ProducerMetrics metrics = new ProducerMetrics(registry);
     IngestionPipeline pipeline = pipeline(settings, metrics);
@@ -159,23 +188,12 @@ public final class ProducerMain {
       http = new ServiceHttpServer(settings.get(ProducerSettings.HTTP_HOST), httpPort, registry,
           () -> ServiceHttpServer.Health.up("open series: " + pipeline.assembler().openSeries()));
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    ServiceHttpServer httpToClose = http;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping producer");
-      try {
-        serve.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (httpToClose != null) {
-        httpToClose.close();
-      }
-      stopped.countDown();
-    }, "producer-shutdown"));
     serve.start();
-    LOG.info("producer serving");
-    stopped.await();
-    return 0;
+    return new Serving(serve, http, metrics);
+  }
+
+  /** Loads the producer's settings as main does, for tests and tools that run it in-process. */
+  public static Settings settings(Map<String, String> environment, String... args) {
+    return Settings.load(ProducerSettings.all(), KafkaSettings.passThroughGroups(), environment, args);
   }
 }

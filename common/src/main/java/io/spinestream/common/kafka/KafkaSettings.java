@@ -3,6 +3,7 @@ package io.spinestream.common.kafka;
 import io.spinestream.common.config.Setting;
 import io.spinestream.common.config.Settings;
 import io.spinestream.schemas.registry.RegistryClientConfig;
+import io.spinestream.schemas.Topic;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,10 +34,13 @@ public final class KafkaSettings {
       "replication factor of topics this service creates (3 in production)").between(1, 32);
   public static final Setting<Boolean> TOPIC_CREATE = Setting.bool("topics.create", true,
       "create missing topics at start (else they must exist)");
+  public static final Setting<String> TOPIC_PREFIX = Setting.string("topics.prefix", "",
+      "prepended to every topic name, e.g. 'replay-v2.' for a separate set of topics")
+      .must(p -> p.isEmpty() || p.matches("[a-zA-Z0-9._-]+"), "may use only letters, digits, '.', '_' and '-'");
 
   /** Declared settings every service has. */
   public static final List<Setting<?>> SETTINGS =
-      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_CREATE);
+      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_CREATE, TOPIC_PREFIX);
 
   private static final Set<String> REGISTRY_KEYS = Set.of("url", "basic.auth.credentials.source",
       "basic.auth.user.info", "bearer.auth.token", "ssl.truststore.location", "ssl.truststore.password",
@@ -104,6 +109,12 @@ public final class KafkaSettings {
 
   public SchemaRegistryClient registryClient() {
     return new SchemaRegistryClient(RegistryClientConfig.fromMap(registryConfig()));
+  }
+
+  /** The topic under this service's configured name ({@code topics.prefix} + name). */
+  public <V extends SpecificRecord> Topic<V> topic(Topic<V> topic) {
+    String prefix = settings.get(TOPIC_PREFIX);
+    return prefix.isEmpty() ? topic : topic.withName(prefix + topic.name());
   }
 
   public int partitions() {

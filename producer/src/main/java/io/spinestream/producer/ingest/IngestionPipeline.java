@@ -14,7 +14,6 @@ import io.spinestream.producer.dicom.DicomReader;
 import io.spinestream.producer.dicom.DicomRejectedException;
 import io.spinestream.producer.dicom.RejectionReason;
 import io.spinestream.producer.publish.EventPublisher;
-import io.spinestream.schemas.Topics;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -46,15 +45,17 @@ public final class IngestionPipeline implements AutoCloseable {
   private final DicomReader reader;
   private final SeriesAssembler assembler;
   private final EventPublisher publisher;
+  private final OutputTopics topics;
   private final ProducerMetrics metrics;
   private final Clock clock;
   private final ThreadPoolExecutor decoders;
 
   public IngestionPipeline(DicomReader reader, SeriesAssembler assembler, EventPublisher publisher,
-      ProducerMetrics metrics, Clock clock, int decodeThreads) {
+      OutputTopics topics, ProducerMetrics metrics, Clock clock, int decodeThreads) {
     this.reader = reader;
     this.assembler = assembler;
     this.publisher = publisher;
+    this.topics = topics;
     this.metrics = metrics;
     this.clock = clock;
     AtomicInteger threadNumber = new AtomicInteger();
@@ -140,7 +141,7 @@ public final class IngestionPipeline implements AutoCloseable {
           disposition);
     }
     CtSlice slice = toEvent(image, kind, source, receivedAt);
-    return publisher.send(Topics.SLICES, image.studyInstanceUid(), slice).handle((metadata, error) -> {
+    return publisher.send(topics.slices(), image.studyInstanceUid(), slice).handle((metadata, error) -> {
       assembler.sendFinished(image.seriesInstanceUid(), error == null);
       if (error != null) {
         metrics.sendFailure();
@@ -160,7 +161,7 @@ public final class IngestionPipeline implements AutoCloseable {
     DeadLetter deadLetter = DeadLetters.forInput(STAGE, reasonCode, reason, error, source, studyUid,
         size(keptAt), keptAt.toString());
     String key = studyUid != null ? studyUid : source;
-    return publisher.send(Topics.DEAD_LETTERS, key, deadLetter).handle((metadata, sendError) -> {
+    return publisher.send(topics.deadLetters(), key, deadLetter).handle((metadata, sendError) -> {
       if (sendError != null) {
         metrics.sendFailure();
         LOG.error("dead letter for {} not delivered: {}", file, sendError.toString());
@@ -178,7 +179,7 @@ public final class IngestionPipeline implements AutoCloseable {
     List<CompletableFuture<Boolean>> sends = new ArrayList<>();
     for (CompletedSeries series : completed) {
       var manifest = series.manifest();
-      sends.add(publisher.send(Topics.SERIES, manifest.getStudyInstanceUid(), manifest).handle((metadata, error) -> {
+      sends.add(publisher.send(topics.series(), manifest.getStudyInstanceUid(), manifest).handle((metadata, error) -> {
         if (error != null) {
           LOG.error("manifest of series {} not delivered ({}); it will be sent again", manifest.getSeriesInstanceUid(),
               error.toString());
@@ -243,6 +244,7 @@ public final class IngestionPipeline implements AutoCloseable {
       LOG.warn("decoding did not finish within 60 s; stopping it");
       decoders.shutdownNow();
     }
-    publisher.flush();
+    // Waits for every send, so their callbacks (file archiving, counts) have run when this returns.
+    publisher.close();
   }
 }

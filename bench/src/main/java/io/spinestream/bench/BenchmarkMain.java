@@ -1,0 +1,59 @@
+package io.spinestream.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Benchmarks. Each prints its numbers as ratios against a baseline measured in the same run, and appends
+ * them, with the command that reproduces them, to a results file under {@code bench/results}.
+ *
+ * <pre>
+ *   bench producer [--slices N] [--threads N] [--out DIR]   DICOM ingest into Kafka vs decode only
+ * </pre>
+ *
+ * Needs a running stack ({@code ./spine bench} starts the development stack).
+ */
+public final class BenchmarkMain {
+  private BenchmarkMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      usage();
+    }
+    List<String> rest = Arrays.asList(args).subList(1, args.length);
+    switch (args[0]) {
+      case "producer" -> IngestBenchmark.run(Options.parse(rest));
+      default -> usage();
+    }
+  }
+
+  private static void usage() {
+    System.err.println("usage: bench producer [--slices N] [--threads N] [--work DIR] [--results FILE]");
+    System.exit(2);
+  }
+
+  /** Command-line options shared by the benchmarks. */
+  record Options(int slices, int threads, Path work, Path results, String bootstrap, String registry) {
+    static Options parse(List<String> args) {
+      int slices = 200;
+      int threads = Runtime.getRuntime().availableProcessors();
+      Path work = Path.of("build/bench");
+      Path results = Path.of("bench/results/producer-ingest.md");
+      for (int i = 0; i < args.size(); i++) {
+        String value = i + 1 < args.size() ? args.get(i + 1) : null;
+        switch (args.get(i)) {
+          case "--slices" -> slices = Integer.parseInt(value);
+          case "--threads" -> threads = Integer.parseInt(value);
+          case "--work" -> work = Path.of(value);
+          case "--results" -> results = Path.of(value);
+          default -> throw new IllegalArgumentException("unknown option " + args.get(i));
+        }
+        i++;
+      }
+      String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
+      String registry = System.getenv().getOrDefault("REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7");
+      return new Options(slices, threads, work, results, bootstrap, registry);
+    }
+  }
+}
