@@ -8,15 +8,17 @@ import java.util.Set;
 /**
  * The anatomy of one study, in millimetres and therefore independent of the matrix. Built in an anatomical
  * frame (x to the patient's left, y posterior, z superior; origin on the midline at the tip of the dens, y = 0 at
- * the centre of the neck), then placed in the patient frame by a random pose.
+ * the centre of the neck), then placed in the patient frame by a random pose: rotation of up to ±4 degrees about
+ * each axis, ±5 mm off the reconstruction centre (itself ±10 mm in x, ±30 mm in y, like a table offset), the dens
+ * tip at patient z -120..-40 mm.
  *
  * <p>Nominal sizes (adult, before the per-study scale of 0.9..1.1 and a per-vertebra jitter of ±2 %):
  * <ul>
- *   <li>Neck: elliptic cross-section, semi-axes 57 x 57 mm down to C6, widening to 72 x 63 mm at T2 and below
+ *   <li>Neck: elliptic cross-section, semi-axes 57 x 57 mm down to C6, widening to 72 x 63 mm at T3
  *       (its own scale 0.9..1.1); subcutaneous fat layer 4..9 mm (-110..-90 HU) around soft tissue (35..45 HU);
  *       air (-1000 HU) outside.
- *   <li>Airway (-1000 HU): pharynx 26 x 14 mm wide lumen 4 mm in front of C1/C2, narrowing through the larynx to
- *       a 17 x 15 mm trachea 12 mm in front of the bodies from C6 down.
+ *   <li>Airway (-1000 HU): a 26 x 14 mm pharynx 4 mm in front of C1/C2, narrowing through the larynx to a
+ *       17 x 15 mm trachea 12 mm in front of the bodies from C7 down.
  *   <li>Spine: dens tip to C2 bottom 38 mm; bodies C2 16, C3-C5 13.5, C6 14, C7 15, T1..T5 17..21 mm high,
  *       8..15 mm lateral and 7.4..13 mm AP semi-axes growing downward, discs 5..6 mm (70..90 HU).
  *       The centre line has a cervical lordosis: y = 5 - D sin(pi t), t = 0 at C1 and 1 at T1, D = 5..11 mm,
@@ -29,6 +31,15 @@ import java.util.Set;
  *   <li>Unlabelled bone, as distractors for segmentation: occipital condyles and the rim of the foramen magnum
  *       above C1, the hyoid in front of C3.
  * </ul>
+ *
+ * <p>Fractures cut one part of a vertebra: the body (C2..C7), the dens (C2, half of its fractures, a plane
+ * within ~25 degrees of axial at the dens base), or the anterior or posterior arch of C1 (a plane across the
+ * arch). The cleft is a slab 1..2 mm thick (at least 1.05 x the coarsest voxel spacing, so that it always shows)
+ * through a random point of that part, at a random orientation for bodies, filled with 40..60 HU; the part on the
+ * positive side of the plane is shifted 1..3 mm parallel to the plane (a step-off). The other parts of the
+ * vertebra are untouched. Labels: cleft voxels inside the vertebra keep the vertebra's label (the segmentation
+ * outlines the whole broken vertebra, as in the RSNA masks), the displaced fragment carries it to its new
+ * place, and voxels the fragment left become background.
  */
 final class Anatomy {
   static final long STREAM_ANATOMY = 1;
@@ -172,11 +183,6 @@ final class Anatomy {
       }
     }
     return result;
-  }
-
-  /** Depth below the dens tip of a level's body centre. */
-  double levelCenterH(int level) {
-    return levelCenterH[level];
   }
 
   /** Lordotic centre line: y of the spine axis at depth h. */

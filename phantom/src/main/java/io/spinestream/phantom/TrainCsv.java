@@ -68,7 +68,8 @@ public final class TrainCsv {
     }
     Path directory = file.toAbsolutePath().getParent();
     Files.createDirectories(directory);
-    Path temporary = Files.createTempFile(directory, ".train", ".csv.tmp");
+    // Not Files.createTempFile: its owner-only permissions would carry over to train.csv.
+    Path temporary = directory.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     try {
       Files.write(temporary, lines, StandardCharsets.UTF_8);
       Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
