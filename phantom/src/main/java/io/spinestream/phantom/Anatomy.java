@@ -346,7 +346,7 @@ final class Anatomy {
   /** The hyoid bone, a U in front of the airway at C3: unlabelled. */
   private Bone hyoid(Frame c3) {
     double s = scale;
-    double front = -levelSize[1][1] - 19 * s;
+    double front = -levelSize[1][1] - 25 * s;
     List<Shape> solids = List.of(
         new Shape.RingSector(0, front + 12 * s, 17 * s, 12 * s, 1.8 * s, -1e9, front + 9 * s, -3 * s, 3 * s));
     return bone("hyoid", Vertebra.BACKGROUND_LABEL, c3, solids, List.of());

@@ -147,18 +147,19 @@ final class DicomSeriesWriter {
   }
 
   /**
-   * A decimal string (DS): the shortest decimal that reads back as the same double (so geometry survives
-   * exactly), without exponent, rounded only where it would exceed the 16 characters DS allows.
+   * A decimal string (DS) of the exact binary value, without exponent, rounded (half even) only as far as the 16
+   * characters of DS require. Exact arithmetic, unlike Double.toString, gives the same digits on every JDK, and the
+   * geometry used here (multiples of 1/8 mm, spacings like 180/512) survives it exactly.
    */
   static String decimal(double value) {
-    BigDecimal decimal = BigDecimal.valueOf(value).stripTrailingZeros();
+    BigDecimal decimal = new BigDecimal(value);
     if (decimal.signum() == 0) {
       return "0";
     }
-    String text = decimal.toPlainString();
+    String text = decimal.stripTrailingZeros().toPlainString();
     while (text.length() > 16 && decimal.scale() > 0) {
-      decimal = decimal.setScale(decimal.scale() - 1, RoundingMode.HALF_EVEN).stripTrailingZeros();
-      text = decimal.toPlainString();
+      decimal = decimal.setScale(decimal.scale() - 1, RoundingMode.HALF_EVEN);
+      text = decimal.stripTrailingZeros().toPlainString();
     }
     return text;
   }

@@ -66,11 +66,19 @@ record StudyMetadata(
     return Uids.of(sopInstanceUidPrefix + instanceNumber);
   }
 
-  /** Everything besides seed and study index that changes the pixels or labels of a study. */
+  /**
+   * Everything besides seed and study index that changes the pixels or labels of a study. Doubles go in as their
+   * bits: Double.toString has changed between JDKs, and UIDs must not.
+   */
   private static String fingerprint(PhantomOptions o, int studyIndex) {
     var override = o.fractureOverrides().get(studyIndex);
-    return "matrix=" + o.matrix() + ",fov=" + o.fieldOfViewMm() + ",spacing=" + o.sliceSpacingMm()
-        + ",thickness=" + o.effectiveSliceThicknessMm() + ",slices=" + o.slices() + ",noise=" + o.noiseSigmaHu()
-        + ",p=" + (override == null ? String.valueOf(o.fractureProbability()) : "override" + override);
+    return "matrix=" + o.matrix() + ",fov=" + bits(o.fieldOfViewMm()) + ",spacing=" + bits(o.sliceSpacingMm())
+        + ",thickness=" + bits(o.effectiveSliceThicknessMm()) + ",slices=" + o.slices()
+        + ",noise=" + bits(o.noiseSigmaHu())
+        + ",p=" + (override == null ? bits(o.fractureProbability()) : "override" + override);
+  }
+
+  private static String bits(double value) {
+    return Long.toHexString(Double.doubleToLongBits(value));
   }
 }

@@ -1,6 +1,7 @@
 package io.spinestream.phantom;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -65,7 +66,7 @@ final class StudyRenderer {
       if (box != null) {
         if (depth == null) {
           depth = new float[n * n];
-          java.util.Arrays.fill(depth, Float.MAX_VALUE);
+          Arrays.fill(depth, Float.MAX_VALUE);
         }
         renderBone(bone, z, box, value, labels, depth);
       }

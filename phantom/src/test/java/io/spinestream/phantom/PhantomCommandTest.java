@@ -43,7 +43,9 @@ class PhantomCommandTest {
     assertThat(rows.keySet()).containsExactly(PhantomGenerator.render(
         PhantomOptions.defaults().withSeed(9).withMatrix(64).withSlices(6), 3).studyInstanceUid(),
         lines.get(1).split(" ")[2]);
-    assertThat(Files.list(tmp.resolve("train_images")).count()).isEqualTo(2);
+    try (var series = Files.list(tmp.resolve("train_images"))) {
+      assertThat(series.count()).isEqualTo(2);
+    }
   }
 
   @Test

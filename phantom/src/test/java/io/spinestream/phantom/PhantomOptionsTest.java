@@ -64,6 +64,8 @@ class PhantomOptionsTest {
     assertThat(DicomSeriesWriter.decimal(-0.0)).isEqualTo("0");
     assertThat(DicomSeriesWriter.decimal(1.0 / 3)).hasSizeLessThanOrEqualTo(16).startsWith("0.33333");
     assertThat(DicomSeriesWriter.decimal(1e-7)).isEqualTo("0.0000001");
+    assertThat(DicomSeriesWriter.decimal(180.0 / 300)).isEqualTo("0.6");
+    assertThat(DicomSeriesWriter.decimal(-1234.56789012345678)).hasSize(16).isEqualTo("-1234.5678901235");
   }
 
   @Test
