@@ -15,7 +15,7 @@ class FileIngestIT {
   @TempDir
   static Path work;
   static Path original;
-  static Map<String, short[]> reference;
+  static ProducerItSupport.Reference reference;
 
   @BeforeAll
   static void phantom() throws Exception {

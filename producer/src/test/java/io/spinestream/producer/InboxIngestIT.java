@@ -22,7 +22,7 @@ class InboxIngestIT {
   @TempDir
   static Path work;
   static Path original;
-  static Map<String, short[]> reference;
+  static ProducerItSupport.Reference reference;
 
   @BeforeAll
   static void phantom() throws Exception {

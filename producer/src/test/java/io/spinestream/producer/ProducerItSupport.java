@@ -89,16 +89,29 @@ final class ProducerItSupport {
     }
   }
 
-  /** pydicom's Hounsfield units of every (uncompressed) file under {@code source}, by SOP Instance UID. */
-  static Map<String, short[]> referenceHu(Path source, Path scratch) throws IOException {
+  /**
+   * pydicom's Hounsfield units of every (uncompressed) slice of a series, by InstanceNumber, with the
+   * SOP Instance UIDs. (Lossy re-encoding gives slices new SOP Instance UIDs, as the standard requires;
+   * InstanceNumber survives.)
+   */
+  record Reference(Map<Integer, short[]> huByInstance, Map<Integer, String> sopByInstance) {
+    int size() {
+      return huByInstance.size();
+    }
+  }
+
+  static Reference referenceHu(Path source, Path scratch) throws IOException {
     Path out = Files.createDirectories(scratch.resolve("reference-hu"));
     run(List.of("/usr/bin/python3", "src/test/python/reference_hu.py", source.toString(), out.toString()));
-    Map<String, short[]> reference = new HashMap<>();
-    for (Path raw : files(out)) {
-      String name = raw.getFileName().toString();
-      reference.put(name.substring(0, name.length() - ".raw".length()), shorts(ByteBuffer.wrap(Files.readAllBytes(raw))));
+    Map<Integer, short[]> hu = new HashMap<>();
+    Map<Integer, String> sop = new HashMap<>();
+    for (String line : Files.readAllLines(out.resolve("index.csv"))) {
+      String[] parts = line.split(",");
+      int instance = Integer.parseInt(parts[0]);
+      sop.put(instance, parts[1]);
+      hu.put(instance, shorts(ByteBuffer.wrap(Files.readAllBytes(out.resolve(instance + ".raw")))));
     }
-    return reference;
+    return new Reference(hu, sop);
   }
 
   static short[] shorts(ByteBuffer littleEndian) {

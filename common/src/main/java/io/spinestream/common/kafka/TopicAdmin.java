@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,22 @@ public final class TopicAdmin {
     }
   }
 
+  /** A topic just created may not be in the broker's metadata for a moment: ask again until it is. */
+  private static Map<ConfigResource, Config> describeWhenKnown(Admin admin, List<ConfigResource> resources)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return admin.describeConfigs(resources).all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
   private static void createAll(Admin admin, List<NewTopic> missing)
       throws InterruptedException, ExecutionException, TimeoutException {
     var results = admin.createTopics(missing).values();
@@ -88,8 +105,7 @@ public final class TopicAdmin {
       throws InterruptedException, ExecutionException, TimeoutException {
     List<ConfigResource> resources = topics.stream()
         .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList();
-    Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all()
-        .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    Map<ConfigResource, Config> configs = describeWhenKnown(admin, resources);
     for (Topic<?> topic : topics) {
       var entry = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()))
           .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
