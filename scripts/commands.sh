@@ -25,7 +25,18 @@ cmd_test() {
 
 cmd_run() {
   stack_up
-  log "the stack is up. The producer, segmenter, cropper and classifier are not built yet (issues 3-6);"
+  ensure_built
+  local demo=$SPINE_ROOT/build/demo
+  if [[ ! -f $demo/train.csv ]]; then
+    log "writing 3 synthetic CT studies (phantoms) to $demo ..."
+    java -jar "$(module_jar phantom)" --out "$demo" --studies 3 --seed 1 --matrix 256 > /dev/null \
+      || die "phantom generation failed"
+  fi
+  log "ingesting them with the producer (files -> $STACK_BOOTSTRAP_SERVERS) ..."
+  run_module producer ingest "$demo/train_images"
+  log "done: slices are on spine.slices, series manifests on spine.series, e.g."
+  log "  kcat -b $STACK_BOOTSTRAP_SERVERS -C -t spine.series -e -f '%k\\n'"
+  log "not built yet: segmenter, cropper, classifier and the dashboard (issues 4-7)."
   log "stop the stack with: ./spine stack down"
 }
 

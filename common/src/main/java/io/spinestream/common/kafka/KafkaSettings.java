@@ -85,6 +85,9 @@ public final class KafkaSettings {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+    // Level 1, not the default 3: on CT slices it keeps ~88 % of level 3's savings at ~2.4x the speed
+    // (bench/results/producer-ingest.md), and compression runs on the decoding threads.
+    props.put(ProducerConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, "1");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(1024 * 1024));
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(maxRequestBytes));

@@ -58,7 +58,7 @@ class SettingsTest {
         .containsEntry("schema.registry.ssl.truststore.location", "/t.jks");
     assertThat(settings.describe()).containsEntry("registry.basic.auth.user.info", "****");
     assertThat(kafka.producerProperties("p", 5_000_000)).containsEntry("enable.idempotence", "true")
-        .containsEntry("acks", "all").containsEntry("compression.type", "zstd")
+        .containsEntry("acks", "all").containsEntry("compression.type", "zstd").containsEntry("compression.zstd.level", "1")
         .containsEntry("max.request.size", "5000000");
   }
 

@@ -34,6 +34,8 @@ public class AvroSerializer<T> implements Serializer<T> {
   private SubjectNameStrategy subjectNameStrategy = SubjectNameStrategy.TOPIC_NAME;
   private final Map<Schema, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
   private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
+  /** Largest record written per schema: the next buffer starts that big, not 256 bytes and doubling. */
+  private final Map<Schema, Integer> sizeHints = new ConcurrentHashMap<>();
 
   public AvroSerializer() {}
 
@@ -63,12 +65,13 @@ public class AvroSerializer<T> implements Serializer<T> {
     String subject = subjectNameStrategy.subjectName(topic, isKey, schema);
     int id = schemaId(subject, schema);
     try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      ExposedOutputStream out = new ExposedOutputStream(sizeHints.getOrDefault(schema, 256));
       out.write(WireFormat.header(id));
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
       writerFor(data, schema).write(data, encoder);
       encoder.flush();
-      return out.toByteArray();
+      sizeHints.merge(schema, out.size(), Math::max);
+      return out.toByteArrayExact();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
           topic + ": cannot encode " + schema.getFullName() + " with schema id " + id + ": " + e.getMessage(), e);
@@ -101,6 +104,17 @@ public class AvroSerializer<T> implements Serializer<T> {
       return specificWriters.computeIfAbsent(schema, s -> new SpecificDatumWriter<>(s, SpecificData.getForSchema(s)));
     }
     return genericWriters.computeIfAbsent(schema, GenericDatumWriter::new);
+  }
+
+  /** Hands over its buffer without a copy when the size hint was exact. */
+  private static final class ExposedOutputStream extends ByteArrayOutputStream {
+    ExposedOutputStream(int size) {
+      super(size);
+    }
+
+    byte[] toByteArrayExact() {
+      return count == buf.length ? buf : toByteArray();
+    }
   }
 
   @Override
