@@ -24,20 +24,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CStoreIngestIT {
   @TempDir
   static Path work;
-  static Path original;
-  static ProducerItSupport.Reference reference;
+  static PhantomFixture.Series series;
 
   @BeforeAll
   static void phantom() throws Exception {
-    original = PhantomFixture.oneSeries(work.resolve("phantom"));
-    reference = ProducerItSupport.referenceHu(original, work);
+    series = PhantomFixture.seriesWithReference(work);
   }
 
   @ParameterizedTest
   @EnumSource(TransferSyntax.class)
   void shouldDeliverTheOriginalHounsfieldUnitsOverCStoreInEveryTransferSyntax(TransferSyntax syntax) throws Exception {
-    Path encoded = work.resolve("encoded-" + syntax.name());
-    ProducerItSupport.encode(original, syntax, encoded);
+    Path encoded = series.encoded(syntax);
     String prefix = ProducerItSupport.prefix("cstore-" + syntax.name().toLowerCase());
     int port = freePort();
     Path spool = work.resolve("spool-" + syntax.name());
@@ -48,10 +45,10 @@ class CStoreIngestIT {
       // which the check of transfer_syntax_uid proves).
       ProducerItSupport.run(List.of("dcmsend", "-aet", "CT_SCANNER_1", "-aec", "SPINESTREAM",
           "127.0.0.1", String.valueOf(port), "+sd", "+r", encoded.toString()));
-      IngestVerification.verify(prefix, syntax, SourceKind.DICOM_NETWORK, reference);
+      IngestVerification.verify(prefix, syntax, SourceKind.DICOM_NETWORK, series.reference());
     }
     if (syntax.supported) {
-      assertThat(ProducerItSupport.slices(prefix, reference.size()))
+      assertThat(ProducerItSupport.slices(prefix, series.reference().size()))
           .allSatisfy(s -> assertThat(s.getSource()).isEqualTo("C-STORE from CT_SCANNER_1"));
     }
     assertThat(ProducerItSupport.files(spool)).as("spool emptied once in Kafka").isEmpty();
@@ -59,8 +56,7 @@ class CStoreIngestIT {
 
   @Test
   void shouldTakeJpegLosslessFromStorescu() throws Exception {
-    Path encoded = work.resolve("storescu-sv1");
-    List<Path> files = ProducerItSupport.encode(original, TransferSyntax.JPEG_LOSSLESS_SV1, encoded);
+    List<Path> files = ProducerItSupport.files(series.encoded(TransferSyntax.JPEG_LOSSLESS_SV1));
     String prefix = ProducerItSupport.prefix("storescu");
     int port = freePort();
     try (ProducerMain.Serving serving = ProducerMain.startServing(serveSettings(prefix, port, work.resolve("spool-scu")))) {
@@ -68,9 +64,9 @@ class CStoreIngestIT {
           "127.0.0.1", String.valueOf(port)));
       files.forEach(f -> command.add(f.toString()));
       ProducerItSupport.run(command);
-      IngestVerification.verify(prefix, TransferSyntax.JPEG_LOSSLESS_SV1, SourceKind.DICOM_NETWORK, reference);
+      IngestVerification.verify(prefix, TransferSyntax.JPEG_LOSSLESS_SV1, SourceKind.DICOM_NETWORK, series.reference());
     }
-    List<CtSlice> slices = ProducerItSupport.slices(prefix, reference.size());
+    List<CtSlice> slices = ProducerItSupport.slices(prefix, series.reference().size());
     assertThat(slices).allSatisfy(s -> assertThat(s.getSource()).isEqualTo("C-STORE from STORESCU"));
   }
 

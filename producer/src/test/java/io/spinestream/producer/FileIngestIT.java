@@ -14,25 +14,22 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FileIngestIT {
   @TempDir
   static Path work;
-  static Path original;
-  static ProducerItSupport.Reference reference;
+  static PhantomFixture.Series series;
 
   @BeforeAll
   static void phantom() throws Exception {
-    original = PhantomFixture.oneSeries(work.resolve("phantom"));
-    reference = ProducerItSupport.referenceHu(original, work);
+    series = PhantomFixture.seriesWithReference(work);
   }
 
   @ParameterizedTest
   @EnumSource(TransferSyntax.class)
   void shouldDeliverTheOriginalHounsfieldUnitsFromFilesInEveryTransferSyntax(TransferSyntax syntax) throws Exception {
-    Path encoded = work.resolve("encoded-" + syntax.name());
-    ProducerItSupport.encode(original, syntax, encoded);
+    Path encoded = series.encoded(syntax);
     String prefix = ProducerItSupport.prefix("files-" + syntax.name().toLowerCase());
 
     int exit = ProducerMain.run(ProducerItSupport.args(prefix, "ingest", encoded.toString()), Map.of());
 
     assertThat(exit).isZero();
-    IngestVerification.verify(prefix, syntax, SourceKind.FILE, reference);
+    IngestVerification.verify(prefix, syntax, SourceKind.FILE, series.reference());
   }
 }

@@ -21,20 +21,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 class InboxIngestIT {
   @TempDir
   static Path work;
-  static Path original;
-  static ProducerItSupport.Reference reference;
+  static PhantomFixture.Series series;
 
   @BeforeAll
   static void phantom() throws Exception {
-    original = PhantomFixture.oneSeries(work.resolve("phantom"));
-    reference = ProducerItSupport.referenceHu(original, work);
+    series = PhantomFixture.seriesWithReference(work);
   }
 
   @ParameterizedTest
   @EnumSource(TransferSyntax.class)
   void shouldDeliverTheOriginalHounsfieldUnitsFromTheInboxInEveryTransferSyntax(TransferSyntax syntax) throws Exception {
-    Path encoded = work.resolve("encoded-" + syntax.name());
-    List<Path> files = ProducerItSupport.encode(original, syntax, encoded);
+    Path encoded = series.encoded(syntax);
+    List<Path> files = ProducerItSupport.files(encoded);
     Path inbox = Files.createDirectories(work.resolve("inbox-" + syntax.name()));
     String prefix = ProducerItSupport.prefix("inbox-" + syntax.name().toLowerCase());
     Settings settings = ProducerMain.settings(Map.of(), ProducerItSupport.args(prefix, "serve",
@@ -50,7 +48,7 @@ class InboxIngestIT {
         Files.copy(file, hidden);
         Files.move(hidden, target, StandardCopyOption.ATOMIC_MOVE);
       }
-      IngestVerification.verify(prefix, syntax, SourceKind.INBOX, reference);
+      IngestVerification.verify(prefix, syntax, SourceKind.INBOX, series.reference());
     }
 
     assertThat(ProducerItSupport.files(inbox)).as("inbox emptied").isEmpty();

@@ -29,6 +29,21 @@ final class PhantomFixture {
     throw new IllegalStateException("no 12-bit study among three consecutive ones");
   }
 
+  /** {@link #oneSeries} with pydicom's reference HU, re-encodable into any transfer syntax. */
+  record Series(Path work, Path original, ProducerItSupport.Reference reference) {
+    /** The series re-encoded by the syntax's third-party encoder; returns the folder. */
+    Path encoded(TransferSyntax syntax) throws IOException {
+      Path folder = work.resolve("encoded-" + syntax.name());
+      ProducerItSupport.encode(original, syntax, folder);
+      return folder;
+    }
+  }
+
+  static Series seriesWithReference(Path work) throws IOException {
+    Path original = oneSeries(work.resolve("phantom"));
+    return new Series(work, original, ProducerItSupport.referenceHu(original, work));
+  }
+
   /** Two studies for mixed-folder tests, and one slice of another matrix size. */
   record Studies(Path imagesDir, List<PhantomStudy> studies, Path otherSizeSlice) {
     String firstStudyUid() {
