@@ -1,6 +1,6 @@
 package io.spinestream.schemas;
 
-import io.spinestream.schemas.registry.SchemaRegistryClient;
+import io.spinestream.schemas.registry.SchemaRegistry;
 import io.spinestream.schemas.serde.AvroSerde;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +34,7 @@ public record Topic<V extends SpecificRecord>(String name, Class<V> valueType, i
   }
 
   /** A value serde of this topic's type sharing {@code registry}; {@code serdeConfigs} as Confluent's. */
-  public AvroSerde<V> valueSerde(SchemaRegistryClient registry, Map<String, ?> serdeConfigs) {
+  public AvroSerde<V> valueSerde(SchemaRegistry registry, Map<String, ?> serdeConfigs) {
     return AvroSerde.of(valueType, registry, serdeConfigs, false);
   }
 }

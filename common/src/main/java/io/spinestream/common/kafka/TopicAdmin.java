@@ -69,6 +69,29 @@ public final class TopicAdmin {
     }
   }
 
+  /**
+   * Topics read together by key must have the same number of partitions, or one study's records land in
+   * different tasks. Kafka Streams checks this for joins only; the services check it at start.
+   */
+  public static void requireCoPartitioned(Properties adminProperties, Collection<Topic<?>> topics) {
+    try (Admin admin = Admin.create(adminProperties)) {
+      var descriptions = admin.describeTopics(topics.stream().map(Topic::name).toList()).allTopicNames()
+          .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      descriptions.forEach((name, description) -> counts.put(name, description.partitions().size()));
+      if (counts.values().stream().distinct().count() > 1) {
+        throw new IllegalStateException("topics read together must have the same partition count, but have " + counts
+            + ": recreate them (or add partitions) so they match");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot describe topics " + topics.stream().map(Topic::name).toList() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
   /** A topic just created may not be in the broker's metadata for a moment: ask again until it is. */
   private static Map<ConfigResource, Config> describeWhenKnown(Admin admin, List<ConfigResource> resources)
       throws InterruptedException, ExecutionException, TimeoutException {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@code retries.wait.ms}, capped at {@code retries.max.wait.ms}), moving to the next URL of the list each
  * time; when all attempts fail, {@link RegistryUnavailableException} is thrown.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryClient.class);
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final String ACCEPT = CONTENT_TYPE + ", application/vnd.schemaregistry+json, application/json";
@@ -62,7 +62,7 @@ public final class SchemaRegistryClient {
     return config;
   }
 
-  /** Registers the schema under the subject (a no-op returning the existing id if already there). */
+  @Override
   public int register(String subject, Schema schema) {
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer cached = idsBySubjectSchema.get(key);
@@ -76,7 +76,7 @@ public final class SchemaRegistryClient {
     return id;
   }
 
-  /** The id of the schema under the subject, or empty when the subject does not hold it. */
+  @Override
   public Optional<Integer> lookup(String subject, Schema schema) {
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer cached = idsBySubjectSchema.get(key);
@@ -97,7 +97,7 @@ public final class SchemaRegistryClient {
     }
   }
 
-  /** The schema with this id; throws {@link SchemaRegistryException} (40403) if the registry has none. */
+  @Override
   public Schema schemaById(int id) {
     Schema cached = schemasById.get(id);
     if (cached != null) {

@@ -1,6 +1,7 @@
 package io.spinestream.schemas.serde;
 
 import io.spinestream.schemas.registry.RegistryClientConfig;
+import io.spinestream.schemas.registry.SchemaRegistry;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.schemas.registry.SchemaRegistryException;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * the writer schema; else the writer schema itself (GenericRecord).
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
-  private SchemaRegistryClient registry;
+  private SchemaRegistry registry;
   private final Class<T> type;
   private final Schema genericReaderSchema;
   private boolean specificReader;
@@ -38,7 +39,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   }
 
   /** Reads into the generated class {@code type}, resolving every writer schema against its schema. */
-  public AvroDeserializer(Class<T> type, SchemaRegistryClient registry) {
+  public AvroDeserializer(Class<T> type, SchemaRegistry registry) {
     this.type = type;
     this.genericReaderSchema = null;
     this.registry = registry;
@@ -46,7 +47,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   }
 
   /** Reads GenericRecords shaped by {@code readerSchema}, whatever compatible schema the writer used. */
-  public AvroDeserializer(Schema readerSchema, SchemaRegistryClient registry) {
+  public AvroDeserializer(Schema readerSchema, SchemaRegistry registry) {
     this.type = null;
     this.genericReaderSchema = readerSchema;
     this.registry = registry;

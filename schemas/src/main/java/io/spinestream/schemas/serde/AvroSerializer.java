@@ -1,6 +1,7 @@
 package io.spinestream.schemas.serde;
 
 import io.spinestream.schemas.registry.RegistryClientConfig;
+import io.spinestream.schemas.registry.SchemaRegistry;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.schemas.registry.SchemaRegistryException;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +29,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * constructed with a shared {@link SchemaRegistryClient} so that all serdes of a service share one cache.
  */
 public class AvroSerializer<T> implements Serializer<T> {
-  private SchemaRegistryClient registry;
+  private SchemaRegistry registry;
   private boolean isKey;
   private boolean autoRegister = true;
   private SubjectNameStrategy subjectNameStrategy = SubjectNameStrategy.TOPIC_NAME;
@@ -39,7 +40,7 @@ public class AvroSerializer<T> implements Serializer<T> {
 
   public AvroSerializer() {}
 
-  public AvroSerializer(SchemaRegistryClient registry) {
+  public AvroSerializer(SchemaRegistry registry) {
     this.registry = registry;
   }
 

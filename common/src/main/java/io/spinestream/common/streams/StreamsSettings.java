@@ -1,0 +1,63 @@
+package io.spinestream.common.streams;
+
+import io.spinestream.common.config.Setting;
+import io.spinestream.common.config.Settings;
+import io.spinestream.common.kafka.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The settings every Kafka Streams service has, under its own prefix ({@code cropper.threads}, ...). */
+public final class StreamsSettings {
+  public final Setting<String> applicationId;
+  public final Setting<Path> stateDir;
+  public final Setting<Integer> threads;
+  public final Setting<Duration> commitInterval;
+  public final Setting<Duration> startTimeout;
+  public final Setting<Duration> closeTimeout;
+  public final Setting<String> httpHost;
+  public final Setting<Integer> httpPort;
+
+  public StreamsSettings(String service) {
+    applicationId = Setting.string(service + ".application.id", "spine-" + service,
+        "Kafka Streams application id: consumer group and prefix of internal topics");
+    stateDir = Setting.path(service + ".state.dir", "spinestream-state/" + service,
+        "where the state stores live (keep it on a persistent disk)");
+    threads = Setting.integer(service + ".threads", 1, "stream threads").between(1, 64);
+    commitInterval = Setting.millis(service + ".commit.interval.ms", 100L,
+        "how often transactions commit (exactly-once): latency vs overhead");
+    startTimeout = Setting.millis(service + ".start.timeout.ms", 120_000L, "how long to wait for RUNNING at start");
+    closeTimeout = Setting.millis(service + ".close.timeout.ms", 30_000L, "how long a stop may take");
+    httpHost = Setting.string(service + ".http.host", "127.0.0.1", "address of /health and /metrics");
+    httpPort = Setting.integer(service + ".http.port", null,
+        "port of /health and /metrics; unset = none, 0 = any free port").optionalValue().between(0, 65535);
+  }
+
+  public List<Setting<?>> all() {
+    return List.of(applicationId, stateDir, threads, commitInterval, startTimeout, closeTimeout, httpHost, httpPort);
+  }
+
+  /**
+   * Kafka Streams properties: exactly-once v2, the {@code kafka.*} client overrides, and producer/consumer
+   * limits that fit the largest record the service reads or writes.
+   */
+  public Properties streamsProperties(Settings settings, KafkaSettings kafka, int maxRecordBytes) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(applicationId));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(threads));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(stateDir).toAbsolutePath().toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(commitInterval).toMillis());
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRecordBytes + 64 * 1024);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_ZSTD_LEVEL_CONFIG), 1);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), maxRecordBytes + 64 * 1024);
+    props.putAll(kafka.clientProperties());
+    return props;
+  }
+}

@@ -1,0 +1,126 @@
+package io.spinestream.cropper;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spinestream.common.config.ConfigException;
+import io.spinestream.common.config.Setting;
+import io.spinestream.common.config.Settings;
+import io.spinestream.common.http.ServiceHttpServer;
+import io.spinestream.common.kafka.KafkaSettings;
+import io.spinestream.common.kafka.SchemaCheck;
+import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.common.streams.StreamsRunner;
+import io.spinestream.common.streams.StreamsSettings;
+import io.spinestream.schemas.Topic;
+import io.spinestream.schemas.Topics;
+import io.spinestream.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cropper service: {@code spine.masks} + {@code spine.series} -> {@code spine.crops}. Settings as every
+ * service's (defaults, {@code --config FILE}, environment, {@code --key=value}); exit code 2 for a bad
+ * configuration, 1 when the service fails.
+ */
+public final class CropperMain {
+  private static final Logger LOG = LoggerFactory.getLogger(CropperMain.class);
+  static final StreamsSettings STREAMS = new StreamsSettings("cropper");
+  // Defaults of the crop contract: must equal what the shipped classifier was trained with (its card's "crop").
+  static final Setting<Integer> MIN_PIXELS = Setting.integer("cropper.min.pixels", 12,
+      "a slice counts for a vertebra from this many mask pixels (crop contract)").between(1, 1_000_000);
+  static final Setting<String> MARGIN = Setting.string("cropper.margin.fraction", "0.15",
+      "box widening on each side, fraction of its size (crop contract)")
+      .must(v -> v.matches("\\d+(\\.\\d+)?") && Double.parseDouble(v) <= 1, "must be a number between 0 and 1");
+  static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("cropper.series.timeout.ms", 600_000L,
+      "a series without a new mask or manifest for this long is dead-lettered");
+  static final Setting<Duration> COMPLETED_RETENTION = Setting.millis("cropper.completed.retention.ms", 3_600_000L,
+      "how long a completed series is remembered to recognise late duplicates");
+  static final Setting<Duration> PUNCTUATE = Setting.millis("cropper.punctuate.interval.ms", 1_000L,
+      "how often timeouts are checked");
+
+  private CropperMain() {}
+
+  static List<Setting<?>> settings() {
+    List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
+    all.addAll(STREAMS.all());
+    all.addAll(List.of(MIN_PIXELS, MARGIN, SERIES_TIMEOUT, COMPLETED_RETENTION, PUNCTUATE));
+    return all;
+  }
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(Settings.load(settings(), KafkaSettings.passThroughGroups(), System.getenv(), args));
+    } catch (ConfigException e) {
+      LOG.error("cropper cannot start: {}", e.getMessage());
+      code = 2;
+    } catch (Exception e) {
+      LOG.error("cropper failed: {}", e.getMessage(), e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** The configuration the topology runs with. */
+  static CropperConfig config(Settings settings) {
+    return new CropperConfig(settings.get(MIN_PIXELS), Double.parseDouble(settings.get(MARGIN)),
+        settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(PUNCTUATE));
+  }
+
+  static CropperTopics topics(KafkaSettings kafka) {
+    return new CropperTopics(kafka.topic(Topics.MASKS), kafka.topic(Topics.SERIES), kafka.topic(Topics.CROPS),
+        kafka.topic(Topics.DEAD_LETTERS));
+  }
+
+  /** Starts the service; the returned runner is RUNNING. Used by main and by in-process tests. */
+  public static Running start(Settings settings) throws Exception {
+    KafkaSettings kafka = new KafkaSettings(settings);
+    CropperTopics topics = topics(kafka);
+    List<Topic<?>> all = List.of(topics.masks(), topics.series(), topics.crops(), topics.deadLetters());
+    TopicAdmin.ensureTopics(kafka.clientProperties(), all, kafka.partitions(), kafka.replicationFactor(),
+        kafka.createTopics());
+    TopicAdmin.requireCoPartitioned(kafka.clientProperties(), List.of(topics.masks(), topics.series()));
+    SchemaRegistryClient registry = kafka.registryClient();
+    SchemaCheck.registerValueSchemas(registry, List.of(topics.crops(), topics.deadLetters()));
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    StreamsRunner runner = new StreamsRunner("cropper",
+        CropperTopology.buildTopology(config(settings), topics, registry, kafka.registryConfig()),
+        STREAMS.streamsProperties(settings, kafka, Topics.MASKS.maxMessageBytes()), metrics,
+        settings.get(STREAMS.closeTimeout));
+    runner.start(settings.get(STREAMS.startTimeout));
+    ServiceHttpServer http = null;
+    Integer port = settings.get(STREAMS.httpPort);
+    if (port != null) {
+      http = new ServiceHttpServer(settings.get(STREAMS.httpHost), port, metrics, runner::health);
+    }
+    return new Running(runner, http);
+  }
+
+  /** A started cropper; close to stop it. */
+  public record Running(StreamsRunner runner, ServiceHttpServer http) implements AutoCloseable {
+    @Override
+    public void close() {
+      runner.close();
+      if (http != null) {
+        http.close();
+      }
+    }
+  }
+
+  private static int run(Settings settings) throws Exception {
+    LOG.info("cropper starting with {}", settings.describe());
+    Running running = start(settings);
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "cropper-shutdown"));
+    LOG.info("cropper running");
+    return running.runner().awaitStop();
+  }
+
+  /** Loads the cropper's settings, for tests and tools running it in-process. */
+  public static Settings settings(Map<String, String> environment, String... args) {
+    return Settings.load(settings(), KafkaSettings.passThroughGroups(), environment, args);
+  }
+}
