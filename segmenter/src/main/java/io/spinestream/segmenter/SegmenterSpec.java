@@ -1,0 +1,18 @@
+package io.spinestream.segmenter;
+
+import io.spinestream.events.ModelRef;
+
+/**
+ * How slices are prepared for the segmentation model, from its card: input size, HU window and
+ * per-channel normalisation (models/README.md, the preprocessing contract), and the model's identity for
+ * the SliceMask events.
+ */
+public record SegmenterSpec(int height, int width, float huLow, float huHigh, float[] mean, float[] std,
+    ModelRef model) {
+
+  public SegmenterSpec {
+    if (mean.length != 3 || std.length != 3) {
+      throw new IllegalArgumentException("mean and std need 3 channels");
+    }
+  }
+}

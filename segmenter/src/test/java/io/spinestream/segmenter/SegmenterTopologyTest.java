@@ -1,0 +1,222 @@
+package io.spinestream.segmenter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.spinestream.events.CtSlice;
+import io.spinestream.events.DeadLetter;
+import io.spinestream.events.LabelRegion;
+import io.spinestream.events.ModelRef;
+import io.spinestream.events.PixelBox;
+import io.spinestream.events.SeriesCompletion;
+import io.spinestream.events.SeriesManifest;
+import io.spinestream.events.SliceMask;
+import io.spinestream.events.SourceKind;
+import io.spinestream.schemas.InMemorySchemaRegistry;
+import io.spinestream.schemas.Topics;
+import io.spinestream.schemas.serde.AvroDeserializer;
+import io.spinestream.schemas.serde.AvroSerializer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SegmenterTopologyTest {
+  private static final SegmenterTopics TOPICS = new SegmenterTopics(Topics.SLICES, Topics.SERIES, Topics.MASKS,
+      Topics.DEAD_LETTERS);
+  private static final int SIZE = 16;
+  private static final ModelRef MODEL = new ModelRef("segmenter-test", "1.0.0", "ab".repeat(32));
+  private static final SegmenterSpec SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f, new float[] {0, 0, 0},
+      new float[] {1, 1, 1}, MODEL);
+  private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
+      Duration.ofHours(1), true, 1024 * 1024);
+  private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
+
+  /**
+   * Stands in for the model: reads back which slice each channel came from (every slice is a constant
+   * 100 * index HU, so the windowed value gives the index) and labels the top half of the mask with
+   * (index % 7) + 1, so a test can see the channels and the mapping of boxes.
+   */
+  static final class ChannelReadingSegmenter implements SliceSegmenter {
+    final List<int[]> channels = new ArrayList<>();
+    final List<Integer> batchSizes = new ArrayList<>();
+
+    @Override
+    public List<byte[]> segment(List<float[]> inputs) {
+      batchSizes.add(inputs.size());
+      List<byte[]> maps = new ArrayList<>();
+      int pixels = SIZE * SIZE;
+      for (float[] input : inputs) {
+        int[] indices = new int[3];
+        for (int c = 0; c < 3; c++) {
+          indices[c] = Math.round((input[c * pixels] * 4000f - 1000f) / 100f);
+        }
+        channels.add(indices);
+        byte[] map = new byte[pixels];
+        for (int p = 0; p < pixels / 2; p++) {
+          map[p] = (byte) (indices[1] % 7 + 1);
+        }
+        maps.add(map);
+      }
+      return maps;
+    }
+  }
+
+  private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+  private final AvroSerializer<Object> serializer = new AvroSerializer<>(registry);
+  private final ChannelReadingSegmenter model = new ChannelReadingSegmenter();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> slices;
+  private TestInputTopic<String, byte[]> series;
+  private TestOutputTopic<String, SliceMask> masks;
+  private TestOutputTopic<String, DeadLetter> deadLetters;
+
+  @BeforeEach
+  void start() {
+    serializer.configure(Map.of(), false);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "segmenter-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(CONFIG, SPEC, TOPICS, model, registry, Map.of()),
+        props, T0);
+    slices = driver.createInputTopic(Topics.SLICES.name(), new StringSerializer(), new ByteArraySerializer());
+    series = driver.createInputTopic(Topics.SERIES.name(), new StringSerializer(), new ByteArraySerializer());
+    masks = driver.createOutputTopic(Topics.MASKS.name(), new StringDeserializer(),
+        new AvroDeserializer<>(SliceMask.class, registry));
+    deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS.name(), new StringDeserializer(),
+        new AvroDeserializer<>(DeadLetter.class, registry));
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  /** Slice of z index k (z position k, constant 100*k HU), 48 rows x 64 columns. */
+  private static CtSlice slice(String study, int k) {
+    int rows = 48;
+    int columns = 64;
+    ByteBuffer pixels = ByteBuffer.allocate(rows * columns * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < rows * columns; i++) {
+      pixels.putShort((short) (100 * k));
+    }
+    pixels.flip();
+    return CtSlice.newBuilder().setStudyInstanceUid(study).setSeriesInstanceUid(study + ".1")
+        .setSopInstanceUid(study + ".1." + k).setSopClassUid("1.2.840.10008.5.1.4.1.1.2").setInstanceNumber(100 - k)
+        .setZPositionMm(k).setImagePositionPatient(List.of(0.0, 0.0, (double) k))
+        .setImageOrientationPatient(List.of(1.0, 0.0, 0.0, 0.0, 1.0, 0.0)).setRows(rows).setColumns(columns)
+        .setRowSpacingMm(0.5).setColumnSpacingMm(0.5).setSliceThicknessMm(1.0).setPixels(pixels)
+        .setTransferSyntaxUid("1.2.840.10008.1.2.1").setSourceKind(SourceKind.FILE).setSource("test")
+        .setReceivedAt(T0).build();
+  }
+
+  private static SeriesManifest manifest(String study, int n) {
+    return SeriesManifest.newBuilder().setStudyInstanceUid(study).setSeriesInstanceUid(study + ".1").setSliceCount(n)
+        .setSopInstanceUids(IntStream.range(0, n).mapToObj(k -> study + ".1." + k).toList())
+        .setZPositionsMm(IntStream.range(0, n).mapToObj(k -> (double) k).toList()).setRows(48).setColumns(64)
+        .setCompletion(SeriesCompletion.INACTIVITY_TIMEOUT).setSourceKind(SourceKind.DICOM_NETWORK)
+        .setFirstReceivedAt(T0).setLastReceivedAt(T0.plusSeconds(2)).setCompletedAt(T0.plusSeconds(12)).build();
+  }
+
+  private void sendSlice(String study, int k) {
+    slices.pipeInput(study, serializer.serialize(Topics.SLICES.name(), slice(study, k)));
+  }
+
+  private void sendManifest(String study, int n) {
+    series.pipeInput(study, serializer.serialize(Topics.SERIES.name(), manifest(study, n)));
+  }
+
+  private void runPunctuations(int times) {
+    for (int i = 0; i < times; i++) {
+      driver.advanceWallClockTime(Duration.ofMillis(10));
+    }
+  }
+
+  @Test
+  void shouldFeedEachSliceWithItsZNeighboursRepeatingTheEdges() {
+    List<Integer> order = new ArrayList<>(IntStream.range(0, 9).boxed().toList());
+    Collections.shuffle(order, new java.util.Random(3));
+    order.forEach(k -> sendSlice("1.2.3", k));
+    sendSlice("1.2.3", 4); // a duplicate
+    sendManifest("1.2.3", 9);
+    runPunctuations(5);
+
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(model.channels).hasSize(9);
+    assertThat(model.channels.get(0)).containsExactly(0, 0, 1);
+    assertThat(model.channels.get(4)).containsExactly(3, 4, 5);
+    assertThat(model.channels.get(8)).containsExactly(7, 8, 8);
+    assertThat(model.batchSizes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(4));
+
+    SliceMask third = out.get(3);
+    assertThat(third.getSopInstanceUid()).isEqualTo("1.2.3.1.3");
+    assertThat(third.getSliceCount()).isEqualTo(9);
+    assertThat(third.getMaskRows()).isEqualTo(SIZE);
+    assertThat(third.getSegmenter()).isEqualTo(MODEL);
+    // Top half of a 16x16 mask is the top half of the 48x64 slice: rows [0,24), columns [0,64).
+    assertThat(third.getRegions()).containsExactly(new LabelRegion(4, "C4", 128, new PixelBox(0, 0, 64, 24)));
+    assertThat(third.getMask().getLengths()).containsExactly(128, 128);
+    assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).as("state freed").isZero();
+
+    // A slice arriving again after the series is done is recognised and not segmented twice.
+    sendSlice("1.2.3", 2);
+    sendManifest("1.2.3", 9);
+    runPunctuations(3);
+    assertThat(masks.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldWaitForEverySliceOfTheManifestAndKeepStudiesApart() {
+    sendManifest("1.2.3", 5);
+    for (int k = 0; k < 5; k++) {
+      if (k != 2) {
+        sendSlice("1.2.3", k);
+      }
+      sendSlice("1.2.4", k);
+    }
+    runPunctuations(3);
+    assertThat(masks.isEmpty()).as("1.2.4 has no manifest, 1.2.3 misses slice 2").isTrue();
+    sendManifest("1.2.4", 5);
+    runPunctuations(3);
+    assertThat(masks.readValuesToList()).hasSize(5).allSatisfy(m -> assertThat(m.getStudyInstanceUid()).isEqualTo("1.2.4"));
+    sendSlice("1.2.3", 2);
+    runPunctuations(3);
+    assertThat(masks.readKeyValuesToList()).hasSize(5).allSatisfy(kv -> assertThat(kv.key).isEqualTo("1.2.3"));
+  }
+
+  @Test
+  void shouldDeadLetterPoisonAndInvalidSlicesAndStalledSeries() {
+    slices.pipeInput("1.2.3", "not avro".getBytes());
+    CtSlice broken = slice("1.2.3", 0);
+    broken.setPixels(ByteBuffer.wrap(new byte[10]));
+    slices.pipeInput("1.2.3", serializer.serialize(Topics.SLICES.name(), broken));
+    sendManifest("1.2.3", 3);
+    sendSlice("1.2.3", 1);
+    driver.advanceWallClockTime(Duration.ofMinutes(6));
+
+    List<DeadLetter> letters = deadLetters.readValuesToList();
+    assertThat(letters).extracting(DeadLetter::getReasonCode)
+        .containsExactly("UNDESERIALIZABLE_RECORD", "INVALID_RECORD", "SERIES_INCOMPLETE");
+    assertThat(letters.get(1).getReason()).contains("48x64 with 10 pixel bytes");
+    assertThat(letters.get(2).getReason()).contains("1 of 3 slices in");
+    assertThat(masks.isEmpty()).isTrue();
+    assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+}
