@@ -140,7 +140,8 @@ public final class TorchModel implements AutoCloseable {
     } catch (InferenceException e) {
       throw new ModelLoadException("Model file " + card.modelFile(cardPath) + " does not accept the input of its"
           + " card " + cardPath + ": a forward pass on zeros of input.shape " + Arrays.toString(inputShape)
-          + " failed (" + TorchRuntime.rootMessage(e) + "). Fix \"input.shape\" in the card.", e);
+          + " failed (" + TorchRuntime.rootMessage(e) + "). Fix \"input.shape\" in the card (the model must take"
+          + " one float32 tensor of that shape and return one tensor).", e);
     }
     if (!card.outputShapeMatches(output.shape(), 1)) {
       throw new ModelLoadException("Model file " + card.modelFile(cardPath) + " does not match its card " + cardPath

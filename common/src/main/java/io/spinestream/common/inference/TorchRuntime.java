@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.pytorch.jni.JniUtils;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code DJL_CACHE_DIR} when configured: where libtorch is unpacked (DJL prefers the environment variable
  *       of that name if one is set).
  * </ul>
+ *
+ * <p>Before libtorch is loaded, {@code OMP_WAIT_POLICY=PASSIVE} is put into the process environment unless it
+ * is set already: libtorch's OpenMP threads otherwise spin at every barrier, and when the cores are shared
+ * (Kafka threads, other services, a second predictor) a spinning thread holds a core its partner needs.
+ * Measured here on 2 busy cores (tiny GRU classifier, batch 4, 2 intra-op threads): 17-305 ms per forward
+ * with spinning, 1.5 ms passive; 1.0 ms with 1 thread either way.
  *
  * <p>Never set {@code PYTORCH_VERSION}: the version comes from the native jar; with the variable DJL looks for
  * a download. Intra-op threads and the graph optimizer are thread-local in libtorch, so every inference
@@ -56,6 +64,7 @@ public final class TorchRuntime {
       throw new ModelLoadException("PYTORCH_VERSION is set (" + pinnedVersion + "): unset it; libtorch's version "
           + "comes from the pytorch-native jar on the classpath, and PYTORCH_VERSION makes DJL look for a download.");
     }
+    passiveOpenMpWaits();
     setIfAbsent("ai.djl.offline", "true");
     setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.intraOpThreads()));
@@ -114,6 +123,23 @@ public final class TorchRuntime {
     JniUtils.setGraphExecutorOptimize(Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer")));
   }
 
+  /** C library, to set an environment variable that native code reads when it loads. */
+  private interface LibC extends Library {
+    int setenv(String name, String value, int overwrite);
+  }
+
+  private static void passiveOpenMpWaits() {
+    if (System.getenv("OMP_WAIT_POLICY") != null) {
+      return;
+    }
+    try {
+      Native.load("c", LibC.class).setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      LOG.warn("Cannot set OMP_WAIT_POLICY=PASSIVE ({}): set it in the environment of services that share cores",
+          e.getMessage());
+    }
+  }
+
   private static void setIfAbsent(String key, String value) {
     if (System.getProperty(key) == null) {
       System.setProperty(key, value);
@@ -126,7 +152,9 @@ public final class TorchRuntime {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    String[] lines = message.strip().split("\n");
+    // TorchScript errors start with a generic header and a traceback; the reason is the last line.
+    return lines[0].startsWith("The following operation failed in the TorchScript interpreter")
+        ? lines[lines.length - 1].strip() : lines[0];
   }
 }

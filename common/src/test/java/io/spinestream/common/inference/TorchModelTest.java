@@ -78,7 +78,9 @@ class TorchModelTest {
         .hasMessageStartingWith("Model file " + dir.toAbsolutePath().resolve("tiny_seg.pt")
             + " does not accept the input of its card " + cardPath
             + ": a forward pass on zeros of input.shape [1, 4, 32, 32] failed (")
-        .hasMessageEndingWith("Fix \"input.shape\" in the card.");
+        .hasMessageContaining("expected input[1, 4, 32, 32] to have 3 channels, but got 4 channels instead)")
+        .hasMessageEndingWith("Fix \"input.shape\" in the card (the model must take one float32 tensor of that "
+            + "shape and return one tensor).");
   }
 
   @Test
