@@ -12,8 +12,11 @@ SPINE_DEBIAN_PACKAGES=(
 )
 
 # PixelMed comes from Debian; Maven takes it from the local repository under this fixed coordinate.
+# The Debian jar's manifest puts ten /usr/share/java jars on any classpath it is on (an SLF4J 1 binding
+# among them); the installed copy has that Class-Path removed, so the build alone decides the classpath.
 PIXELMED_JAR=/usr/share/java/pixelmed.jar
-PIXELMED_VERSION=20220618
+PIXELMED_DEBIAN_VERSION=20220618
+PIXELMED_VERSION=$PIXELMED_DEBIAN_VERSION-spine1
 
 missing_packages() {
   local package
@@ -37,13 +40,28 @@ ensure_pixelmed_in_maven() {
   repo=$(maven_local_repository)
   [[ -f $repo/com/pixelmed/pixelmed/$PIXELMED_VERSION/pixelmed-$PIXELMED_VERSION.jar ]] && return 0
   [[ -f $PIXELMED_JAR ]] || die "$PIXELMED_JAR is missing: install the Debian package libpixelmed-java"
-  [[ $(readlink -f "$PIXELMED_JAR") == *"$PIXELMED_VERSION"* ]] \
-    || log "warning: $(readlink -f "$PIXELMED_JAR") is not the tested PixelMed $PIXELMED_VERSION"
+  [[ $(readlink -f "$PIXELMED_JAR") == *"$PIXELMED_DEBIAN_VERSION"* ]] \
+    || log "warning: $(readlink -f "$PIXELMED_JAR") is not the tested PixelMed $PIXELMED_DEBIAN_VERSION"
   log "installing Debian's PixelMed into the local Maven repository as com.pixelmed:pixelmed:$PIXELMED_VERSION"
+  local stripped
+  stripped=$(mktemp -d)/pixelmed.jar
+  python3 - "$(readlink -f "$PIXELMED_JAR")" "$stripped" <<'PY' || die "could not repackage PixelMed"
+import re, sys, zipfile
+source, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == "META-INF/MANIFEST.MF":
+            text = data.decode("utf-8").replace("\r\n", "\n")
+            text = re.sub(r"^Class-Path:.*\n(?: .*\n)*", "", text, flags=re.M)
+            data = text.encode("utf-8")
+        zout.writestr(item, data)
+PY
   mvn -q -B -Dstyle.color=never org.apache.maven.plugins:maven-install-plugin:3.1.4:install-file \
-    -Dfile="$(readlink -f "$PIXELMED_JAR")" -DgroupId=com.pixelmed -DartifactId=pixelmed \
+    -Dfile="$stripped" -DgroupId=com.pixelmed -DartifactId=pixelmed \
     -Dversion="$PIXELMED_VERSION" -Dpackaging=jar -DgeneratePom=true \
     || die "could not install PixelMed into the local Maven repository"
+  rm -rf "$(dirname "$stripped")"
 }
 
 maven_local_repository() {

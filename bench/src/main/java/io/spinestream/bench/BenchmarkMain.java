@@ -24,12 +24,15 @@ public final class BenchmarkMain {
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     switch (args[0]) {
       case "producer" -> IngestBenchmark.run(Options.parse(rest));
+      case "models" -> ModelBenchmark.run(rest);
       default -> usage();
     }
   }
 
   private static void usage() {
     System.err.println("usage: bench producer [--slices N] [--threads N] [--work DIR] [--results FILE]");
+    System.err.println("       bench models --model PATH.pt --card PATH.json [--threads T] [--batch B] [--iterations K]"
+        + " [--warmup N] [--results FILE]");
     System.exit(2);
   }
 
