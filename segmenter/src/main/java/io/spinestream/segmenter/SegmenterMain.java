@@ -1,0 +1,152 @@
+package io.spinestream.segmenter;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spinestream.common.config.ConfigException;
+import io.spinestream.common.config.Setting;
+import io.spinestream.common.config.Settings;
+import io.spinestream.common.http.ServiceHttpServer;
+import io.spinestream.common.inference.BatchingPredictor;
+import io.spinestream.common.inference.InferenceSettings;
+import io.spinestream.common.inference.ModelCard;
+import io.spinestream.common.inference.TorchModel;
+import io.spinestream.common.kafka.KafkaSettings;
+import io.spinestream.common.kafka.SchemaCheck;
+import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.common.streams.StreamsRunner;
+import io.spinestream.common.streams.StreamsSettings;
+import io.spinestream.events.ModelRef;
+import io.spinestream.schemas.Topic;
+import io.spinestream.schemas.Topics;
+import io.spinestream.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The segmenter service: {@code spine.slices} + {@code spine.series} -> {@code spine.masks}. Refuses to
+ * start (exit code 1, one clear line) if the model card, its hash or the model's shapes do not check out;
+ * exit code 2 for a bad configuration.
+ */
+public final class SegmenterMain {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmenterMain.class);
+  static final StreamsSettings STREAMS = new StreamsSettings("segmenter");
+  static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/segmenter.json");
+  static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 20L,
+      "how often ready series are segmented (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
+  static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("segmenter.series.timeout.ms", 600_000L,
+      "a series still incomplete this long after its last slice or manifest is dead-lettered");
+  static final Setting<Duration> COMPLETED_RETENTION = Setting.millis("segmenter.completed.retention.ms", 3_600_000L,
+      "how long a segmented series is remembered to recognise late duplicates");
+  static final Setting<Boolean> EMIT_RLE = Setting.bool("segmenter.emit.rle", false,
+      "include the run-length label map in every SliceMask");
+  static final Setting<Integer> MAX_PIXELS = Setting.integer("segmenter.max.pixels", 1024 * 1024,
+      "largest rows x columns accepted").between(1, 64 * 1024 * 1024);
+
+  private SegmenterMain() {}
+
+  static List<Setting<?>> settings() {
+    List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
+    all.addAll(STREAMS.all());
+    all.addAll(MODEL.all());
+    all.addAll(List.of(PUNCTUATE, SERIES_TIMEOUT, COMPLETED_RETENTION, EMIT_RLE, MAX_PIXELS));
+    return all;
+  }
+
+  public static Settings settings(Map<String, String> environment, String... args) {
+    return Settings.load(settings(), KafkaSettings.passThroughGroups(), environment, args);
+  }
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      Settings settings = settings(System.getenv(), args);
+      LOG.info("segmenter starting with {}", settings.describe());
+      Running running = start(settings);
+      Runtime.getRuntime().addShutdownHook(new Thread(running::close, "segmenter-shutdown"));
+      LOG.info("segmenter running");
+      code = running.runner().awaitStop();
+    } catch (ConfigException e) {
+      LOG.error("segmenter cannot start: {}", e.getMessage());
+      code = 2;
+    } catch (Exception e) {
+      LOG.error("segmenter failed: {}", e.getMessage(), e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** What the topology needs of the model card. */
+  static SegmenterSpec spec(ModelCard card) {
+    long[] shape = card.itemInputShape();
+    var pre = card.preprocessing();
+    float[] mean = new float[3];
+    float[] std = new float[3];
+    for (int c = 0; c < 3; c++) {
+      mean[c] = pre.mean().get(c).floatValue();
+      std[c] = pre.std().get(c).floatValue();
+    }
+    return new SegmenterSpec((int) shape[1], (int) shape[2], pre.huWindow().get(0).floatValue(),
+        pre.huWindow().get(1).floatValue(), mean, std, new ModelRef(card.name(), card.version(), card.sha256()));
+  }
+
+  /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
+  public static Running start(Settings settings) throws Exception {
+    KafkaSettings kafka = new KafkaSettings(settings);
+    SegmenterTopics topics = new SegmenterTopics(kafka.topic(Topics.SLICES), kafka.topic(Topics.SERIES),
+        kafka.topic(Topics.MASKS), kafka.topic(Topics.DEAD_LETTERS));
+    TorchModel model = TorchModel.load(settings.get(MODEL.modelCard), ModelCard.TASK_SEGMENTATION,
+        MODEL.engineConfig(settings));
+    BatchingPredictor predictor = null;
+    try {
+      SegmenterSpec spec = spec(model.card());
+      predictor = BatchingPredictor.start(model, MODEL.batchingConfig(settings));
+      List<Topic<?>> all = List.of(topics.slices(), topics.series(), topics.masks(), topics.deadLetters());
+      TopicAdmin.ensureTopics(kafka.clientProperties(), all, kafka.partitions(), kafka.replicationFactor(),
+          kafka.createTopics());
+      TopicAdmin.requireCoPartitioned(kafka.clientProperties(), List.of(topics.slices(), topics.series()));
+      SchemaRegistryClient registry = kafka.registryClient();
+      SchemaCheck.registerValueSchemas(registry, List.of(topics.masks(), topics.deadLetters()));
+      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      predictor.bindTo(metrics);
+      SegmenterConfig config = new SegmenterConfig(settings.get(MODEL.batchSize), settings.get(PUNCTUATE),
+          settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(EMIT_RLE),
+          settings.get(MAX_PIXELS));
+      StreamsRunner runner = new StreamsRunner("segmenter",
+          SegmenterTopology.buildTopology(config, spec, topics, new ModelSliceSegmenter(predictor, spec.height(),
+              spec.width()), registry, kafka.registryConfig()),
+          STREAMS.streamsProperties(settings, kafka, Topics.SLICES.maxMessageBytes()), metrics,
+          settings.get(STREAMS.closeTimeout));
+      runner.start(settings.get(STREAMS.startTimeout));
+      ServiceHttpServer http = null;
+      Integer port = settings.get(STREAMS.httpPort);
+      if (port != null) {
+        http = new ServiceHttpServer(settings.get(STREAMS.httpHost), port, metrics, runner::health);
+      }
+      return new Running(runner, http, predictor, model);
+    } catch (Exception | Error e) {
+      if (predictor != null) {
+        predictor.close();
+      }
+      model.close();
+      throw e;
+    }
+  }
+
+  /** A started segmenter; close to stop it (streams first, then the model). */
+  public record Running(StreamsRunner runner, ServiceHttpServer http, BatchingPredictor predictor, TorchModel model)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      runner.close();
+      if (http != null) {
+        http.close();
+      }
+      predictor.close();
+      model.close();
+    }
+  }
+}
