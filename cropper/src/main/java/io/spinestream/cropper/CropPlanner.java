@@ -15,7 +15,7 @@ import java.util.Optional;
  *   <li>z range: the longest run of consecutive counting slices (tie: the larger total count), half-open
  *       [z0, z1). No counting slice: the vertebra is not found.
  *   <li>x/y box: the union of the vertebra's per-slice boxes (original pixels) over the run, widened on each
- *       side by {@code marginFraction} of its width/height (at least one pixel), clamped to the image.
+ *       side by {@code floor(marginFraction * width)} (and height; at least one pixel), clamped to the image.
  *   <li>24 slices: {@code int(numpy.linspace(z0, z1 - 1, 24))}, computed the way numpy does so the
  *       truncation agrees to the last bit; slices repeat when the run is shorter than 24.
  * </ul>
@@ -85,8 +85,8 @@ public final class CropPlanner {
       x1 = Math.max(x1, r.x1());
       y1 = Math.max(y1, r.y1());
     }
-    int marginX = Math.max(1, (int) Math.ceil(marginFraction * (x1 - x0)));
-    int marginY = Math.max(1, (int) Math.ceil(marginFraction * (y1 - y0)));
+    int marginX = Math.max(1, (int) Math.floor(marginFraction * (x1 - x0)));
+    int marginY = Math.max(1, (int) Math.floor(marginFraction * (y1 - y0)));
     VoxelBox box = new VoxelBox(Math.max(0, x0 - marginX), Math.min(columns, x1 + marginX),
         Math.max(0, y0 - marginY), Math.min(rows, y1 + marginY), bestStart, bestEnd);
     return Optional.of(new Plan(box, linspaceIndices(bestStart, bestEnd - 1, SAMPLED_SLICES)));

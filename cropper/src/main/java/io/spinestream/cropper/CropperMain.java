@@ -30,9 +30,9 @@ public final class CropperMain {
   private static final Logger LOG = LoggerFactory.getLogger(CropperMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("cropper");
   // Defaults of the crop contract: must equal what the shipped classifier was trained with (its card's "crop").
-  static final Setting<Integer> MIN_PIXELS = Setting.integer("cropper.min.pixels", 12,
+  static final Setting<Integer> MIN_PIXELS = Setting.integer("cropper.min.pixels", 10,
       "a slice counts for a vertebra from this many mask pixels (crop contract)").between(1, 1_000_000);
-  static final Setting<String> MARGIN = Setting.string("cropper.margin.fraction", "0.15",
+  static final Setting<String> MARGIN = Setting.string("cropper.margin.fraction", "0.125",
       "box widening on each side, fraction of its size (crop contract)")
       .must(v -> v.matches("\\d+(\\.\\d+)?") && Double.parseDouble(v) <= 1, "must be a number between 0 and 1");
   static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("cropper.series.timeout.ms", 600_000L,

@@ -38,8 +38,8 @@ class CropPlannerTest {
       regions.set(k, new Region(200, 100 + k, 200, 150 + k, 240));
     }
     VoxelBox box = planner.plan(regions, 512, 512).orElseThrow().box();
-    // union x [110, 169), y [200, 240); margins ceil(0.1*59)=6 and ceil(0.1*40)=4
-    assertThat(box).isEqualTo(new VoxelBox(104, 175, 196, 244, 10, 20));
+    // union x [110, 169), y [200, 240); margins floor(0.1*59)=5 and floor(0.1*40)=4
+    assertThat(box).isEqualTo(new VoxelBox(105, 174, 196, 244, 10, 20));
   }
 
   @Test

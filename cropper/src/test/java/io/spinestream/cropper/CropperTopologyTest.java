@@ -132,7 +132,7 @@ class CropperTopologyTest {
 
     VertebraCrop c2 = emitted.get(1);
     assertThat(c2.getFound()).isTrue();
-    // union [200,260) x [180,240), margin ceil(0.1*60)=6 each side
+    // union [200,260) x [180,240), margin floor(0.1*60)=6 each side
     assertThat(c2.getBox()).isEqualTo(new VoxelBox(194, 266, 174, 246, 10, 20));
     assertThat(c2.getSampledSliceIndices()).hasSize(24).startsWith(10, 10, 10).endsWith(19);
     assertThat(c2.getSampledSopInstanceUids().get(23)).isEqualTo("1.2.3.1.19");
