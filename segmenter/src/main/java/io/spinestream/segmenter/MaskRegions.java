@@ -12,13 +12,13 @@ import java.util.List;
  * mapped back to the slice's original pixels with the contract's rule (models/README.md):
  * {@code X0 = floor(x0 * columns / W)}, {@code X1 = ceil(x1 * columns / W)}, the same for rows, half-open.
  */
-final class MaskRegions {
+public final class MaskRegions {
   static final String[] LABEL_NAMES = {"background", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "T1-T12"};
 
   private MaskRegions() {}
 
   /** The regions of labels 1..8 present in the map, in label order. */
-  static List<LabelRegion> of(byte[] labels, int height, int width, int rows, int columns) {
+  public static List<LabelRegion> of(byte[] labels, int height, int width, int rows, int columns) {
     int classes = LABEL_NAMES.length;
     int[] count = new int[classes];
     int[] minX = new int[classes];
@@ -64,7 +64,7 @@ final class MaskRegions {
   }
 
   /** The label map as runs, row-major: run i has label labels[i] and length lengths[i]. */
-  static RunLengthMask runLength(byte[] labels) {
+  public static RunLengthMask runLength(byte[] labels) {
     List<Integer> lengths = new ArrayList<>();
     java.io.ByteArrayOutputStream runLabels = new java.io.ByteArrayOutputStream();
     int i = 0;
