@@ -1,0 +1,132 @@
+package io.spinestream.tools;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.spinestream.common.config.ConfigException;
+import io.spinestream.common.config.Setting;
+import io.spinestream.common.config.Settings;
+import io.spinestream.common.kafka.KafkaSettings;
+import io.spinestream.events.StudyScore;
+import io.spinestream.schemas.Topics;
+import io.spinestream.schemas.serde.AvroDeserializer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Command-line tools over the pipeline's topics.
+ *
+ * <pre>
+ *   tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] [--evaluate.model=NAME]
+ * </pre>
+ *
+ * {@code evaluate} reads every StudyScore on {@code <topics.prefix>spine.scores} up to the end of the topic
+ * (committed records only), keeps the latest score per study for each classifier model version, joins the
+ * labels, and prints the RSNA weighted log loss, the AUC per label and the counts, side by side when
+ * several versions scored (a replay next to the live pipeline), plus JSON.
+ */
+public final class ToolsMain {
+  static final Setting<Path> LABELS = Setting.path("evaluate.labels", null, "RSNA train.csv with the truth");
+  static final Setting<Path> JSON = Setting.path("evaluate.json", null, "also write the results as JSON here")
+      .optionalValue();
+  static final Setting<String> MODEL = Setting.string("evaluate.model", null,
+      "only this classifier model (name, or 'name version')").optionalValue();
+
+  private ToolsMain() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("evaluate: " + e.getMessage());
+      code = 2;
+    } catch (Exception e) {
+      System.err.println("evaluate failed: " + e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  static int run(String[] args, Map<String, String> environment) throws Exception {
+    List<Setting<?>> declared = new ArrayList<>(KafkaSettings.SETTINGS);
+    declared.addAll(List.of(LABELS, JSON, MODEL));
+    Settings settings = Settings.load(declared, KafkaSettings.passThroughGroups(), environment, args);
+    if (!settings.arguments().equals(List.of("evaluate"))) {
+      throw new ConfigException(List.of("usage: tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] "
+          + "[--evaluate.model=NAME]"));
+    }
+    List<Evaluation> results = evaluate(settings);
+    System.out.print(table(results));
+    Path json = settings.get(JSON);
+    if (json != null) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+    }
+    return results.isEmpty() ? 3 : 0;
+  }
+
+  public static List<Evaluation> evaluate(Settings settings) throws Exception {
+    KafkaSettings kafka = new KafkaSettings(settings);
+    Map<String, int[]> labels = Evaluation.readLabels(settings.get(LABELS));
+    List<StudyScore> scores = readAll(kafka, kafka.topic(Topics.SCORES).name());
+    String only = settings.get(MODEL);
+    List<Evaluation> results = new ArrayList<>();
+    Evaluation.latestByModel(scores).forEach((model, latest) -> {
+      if (only == null || model.equals(only) || model.startsWith(only + " ")) {
+        results.add(Evaluation.of(model, latest, labels));
+      }
+    });
+    return results;
+  }
+
+  /** Every committed record from the beginning to the end offsets as of now. */
+  static List<StudyScore> readAll(KafkaSettings kafka, String topic) {
+    Properties props = kafka.clientProperties();
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try (KafkaConsumer<String, StudyScore> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        new AvroDeserializer<>(StudyScore.class, kafka.registryClient()))) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<StudyScore> scores = new ArrayList<>();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(500)).forEach(r -> scores.add(r.value()));
+      }
+      return scores;
+    }
+  }
+
+  static String table(List<Evaluation> results) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("%-26s", "model"));
+    results.forEach(r -> out.append(String.format(" | %-24s", r.model())));
+    out.append('\n');
+    row(out, results, "studies scored", r -> String.valueOf(r.scored()));
+    row(out, results, "with labels", r -> String.valueOf(r.evaluated()));
+    row(out, results, "labelled, not scored", r -> String.valueOf(r.missing()));
+    row(out, results, "scored, no label", r -> String.valueOf(r.unlabelled()));
+    row(out, results, "RSNA weighted log loss", r -> String.format("%.4f", r.logLoss()));
+    for (String label : RsnaMetric.LABELS) {
+      row(out, results, "AUC " + label, r -> String.format("%.3f", r.auc().get(label)));
+    }
+    row(out, results, "AUC all vertebrae", r -> String.format("%.3f", r.vertebraAuc()));
+    return out.toString();
+  }
+
+  private static void row(StringBuilder out, List<Evaluation> results, String name,
+      java.util.function.Function<Evaluation, String> value) {
+    out.append(String.format("%-26s", name));
+    results.forEach(r -> out.append(String.format(" | %-24s", value.apply(r))));
+    out.append('\n');
+  }
+}
