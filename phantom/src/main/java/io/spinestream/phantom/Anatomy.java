@@ -30,6 +30,11 @@ import java.util.Set;
  *   <li>Bone: cortical rim 1.3..1.7 mm thick (850..1350 HU), cancellous core 220..330 HU, per vertebra.
  *   <li>Unlabelled bone, as distractors for segmentation: occipital condyles and the rim of the foramen magnum
  *       above C1, the hyoid in front of C3.
+ *   <li>Level landmarks, unlabelled, as a real neck CT shows them around the spine on an axial slice (without
+ *       them a 2.5D model cannot tell C4 from C5 on one slice, which real data lets it): the body of the
+ *       mandible (a bony U at the levels of C2 and C3), the thyroid cartilage (a shield in front of the airway
+ *       over C4 and C5, 200..300 HU rim, partly calcified), the cricoid cartilage (a ring around the airway at
+ *       C6), and at T1 the first ribs and the lung apices (-850 HU) on both sides.
  * </ul>
  *
  * <p>Fractures cut one part of a vertebra: the body (C2..C7), the dens (C2, half of its fractures, a plane
@@ -45,6 +50,7 @@ final class Anatomy {
   static final long STREAM_ANATOMY = 1;
   static final long STREAM_FRACTURE_CHOICE = 2;
   static final long STREAM_FRACTURE_GEOMETRY = 3;
+  static final long STREAM_LANDMARKS = 4;
 
   /** Margin of the automatic slab above the highest C1/C2 point and below the lowest T2 point. */
   static final double SLAB_MARGIN_MM = 10;
@@ -217,6 +223,12 @@ final class Anatomy {
     }
     anatomical.add(skullBase(c1));
     anatomical.add(hyoid(levelFrame(levelCenterH[1])));
+    Rng landmarks = Rng.of(options.seed(), studyIndex, STREAM_LANDMARKS);
+    anatomical.add(mandible(landmarks));
+    anatomical.add(thyroidCartilage(landmarks));
+    anatomical.add(cricoidCartilage(landmarks));
+    anatomical.add(firstRibs(landmarks));
+    anatomical.add(lungApices(landmarks));
 
     for (Bone bone : anatomical) {
       Bone placed = new Bone(bone.name, bone.label, bone.frame.within(pose), List.of(bone.solids),
@@ -350,6 +362,85 @@ final class Anatomy {
     List<Shape> solids = List.of(
         new Shape.RingSector(0, front + 12 * s, 17 * s, 12 * s, 1.8 * s, -1e9, front + 9 * s, -3 * s, 3 * s));
     return bone("hyoid", Vertebra.BACKGROUND_LABEL, c3, solids, List.of());
+  }
+
+  /** Anterior edge of the neck at height h, in the local frame of the level centred at h (tilt neglected). */
+  private double neckFrontLocal(double h) {
+    return -neckHalfDepth.at(h) - centerY(h);
+  }
+
+  /** Centre of the airway at height h, in the local frame of the level centred at h (tilt neglected). */
+  private double airwayLocal(double h) {
+    return airwayY.at(h) - centerY(h);
+  }
+
+  /** The body of the mandible: a bony U 10..14 mm inside the front of the neck, from C2's centre to C3's. */
+  private Bone mandible(Rng g) {
+    double s = scale;
+    double h = levelCenterH[0];
+    double front = neckFrontLocal(h) + g.uniform(10, 14) * s;
+    double a = g.uniform(34, 40) * s;
+    double b = g.uniform(26, 32) * s;
+    double drop = levelCenterH[1] - levelCenterH[0];
+    List<Shape> solids = List.of(new Shape.RingSector(0, front + b, a, b, 3.5 * s, -1e9, front + b, -drop, 2 * s));
+    return new Bone("mandible", Vertebra.BACKGROUND_LABEL, levelFrame(h), solids, List.of(), g.uniform(1.5, 2.5),
+        (short) Math.round(g.uniform(1100, 1500)), (short) Math.round(g.uniform(250, 350)), null);
+  }
+
+  /** The thyroid cartilage: a shield around the front of the airway over C4 and C5, partly calcified. */
+  private Bone thyroidCartilage(Rng g) {
+    double s = scale;
+    double h = (levelCenterH[2] + levelCenterH[3]) / 2;
+    double airway = airwayLocal(h);
+    double half = (levelCenterH[3] - levelCenterH[2]) / 2 + 6 * s;
+    double a = airwayHalfWidth.at(h) + g.uniform(7, 9) * s;
+    double b = airwayHalfDepth.at(h) + g.uniform(6, 8) * s;
+    List<Shape> solids = List.of(new Shape.RingSector(0, airway, a, b, 1.6 * s, -1e9, airway + 2 * s, -half, half));
+    return new Bone("thyroid cartilage", Vertebra.BACKGROUND_LABEL, levelFrame(h), solids, List.of(), 0.8,
+        (short) Math.round(g.uniform(200, 300)), (short) Math.round(g.uniform(110, 150)), null);
+  }
+
+  /** The cricoid cartilage: a complete ring around the airway at C6, 9..11 mm high. */
+  private Bone cricoidCartilage(Rng g) {
+    double s = scale;
+    double h = levelCenterH[4];
+    double airway = airwayLocal(h);
+    double half = g.uniform(4.5, 5.5) * s;
+    List<Shape> solids = List.of(new Shape.RingSector(0, airway, airwayHalfWidth.at(h) + 3 * s,
+        airwayHalfDepth.at(h) + 3 * s, 1.8 * s, -1e9, 1e9, -half, half));
+    return new Bone("cricoid cartilage", Vertebra.BACKGROUND_LABEL, levelFrame(h), solids, List.of(), 0.8,
+        (short) Math.round(g.uniform(250, 350)), (short) Math.round(g.uniform(120, 160)), null);
+  }
+
+  /** The first ribs: from beside T1's body, curving forward and out. */
+  private Bone firstRibs(Rng g) {
+    double s = scale;
+    double h = levelCenterH[6];
+    double w = levelSize[6][0];
+    double reach = g.uniform(42, 50) * s;
+    List<Shape> solids = new ArrayList<>();
+    for (int side = -1; side <= 1; side += 2) {
+      solids.add(new Shape.Capsule(new double[] {side * (w + 6 * s), 6 * s, 0},
+          new double[] {side * reach, -8 * s, -6 * s}, 3.2 * s));
+      solids.add(new Shape.Capsule(new double[] {side * reach, -8 * s, -6 * s},
+          new double[] {side * (reach - 6 * s), -30 * s, -14 * s}, 3.0 * s));
+    }
+    return new Bone("first ribs", Vertebra.BACKGROUND_LABEL, levelFrame(h), solids, List.of(), g.uniform(1.0, 1.5),
+        (short) Math.round(g.uniform(800, 1100)), (short) Math.round(g.uniform(200, 300)), null);
+  }
+
+  /** The lung apices: air on both sides of the spine from just above T1 downward. */
+  private Bone lungApices(Rng g) {
+    double s = scale;
+    double h = levelCenterH[6];
+    double w = levelSize[6][0];
+    double top = levelSize[6][2] / 2 + g.uniform(2, 8) * s;
+    List<Shape> solids = new ArrayList<>();
+    for (int side = -1; side <= 1; side += 2) {
+      solids.add(new Shape.EllipticCylinder(side * (w + 24 * s), -6 * s, 16 * s, 20 * s, -90 * s, top));
+    }
+    short air = (short) Math.round(g.uniform(-870, -830));
+    return new Bone("lung apices", Vertebra.BACKGROUND_LABEL, levelFrame(h), solids, List.of(), 0.1, air, air, null);
   }
 
   /** The disc below level l: between the endplates of bodies l and l + 1, overlapping both a little. */
