@@ -9,6 +9,9 @@ SPINE_DEBIAN_PACKAGES=(
   python3-confluent-kafka python3-avro python3-requests # Confluent's Python serde (interop tests)
   dcmtk libgdcm-tools                                   # third-party DICOM encoders and senders (tests)
   python3-pydicom python3-numpy                         # pydicom's real-world test files (tests)
+  python3-torch python3-torchvision                     # PyTorch: training, and the reference model tests compare to
+  chromium                                              # headless browser for the dashboard test
+  docker-compose                                        # validates docker-compose.yml (no engine needed)
 )
 
 # PixelMed comes from Debian; Maven takes it from the local repository under this fixed coordinate.
