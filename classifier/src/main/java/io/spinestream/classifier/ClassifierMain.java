@@ -97,7 +97,7 @@ public final class ClassifierMain {
 
   public static Running start(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
-    ClassifierTopics topics = new ClassifierTopics(kafka.topic(Topics.SLICES), kafka.topic(Topics.SERIES),
+    ClassifierTopics topics = new ClassifierTopics(kafka.sourceTopic(Topics.SLICES), kafka.sourceTopic(Topics.SERIES),
         kafka.topic(Topics.CROPS), kafka.topic(Topics.VERTEBRA_SCORES), kafka.topic(Topics.SCORES),
         kafka.topic(Topics.DEAD_LETTERS));
     TorchModel model = TorchModel.load(settings.get(MODEL.modelCard), ModelCard.TASK_VERTEBRA_FRACTURE,

@@ -72,7 +72,7 @@ public final class CropperMain {
   }
 
   static CropperTopics topics(KafkaSettings kafka) {
-    return new CropperTopics(kafka.topic(Topics.MASKS), kafka.topic(Topics.SERIES), kafka.topic(Topics.CROPS),
+    return new CropperTopics(kafka.topic(Topics.MASKS), kafka.sourceTopic(Topics.SERIES), kafka.topic(Topics.CROPS),
         kafka.topic(Topics.DEAD_LETTERS));
   }
 

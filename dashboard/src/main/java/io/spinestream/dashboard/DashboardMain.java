@@ -63,7 +63,7 @@ public final class DashboardMain {
     Gauge.builder("spine.dashboard.latency.p95.ms", board, b -> b.stats(System.currentTimeMillis()).latencyP95Ms())
         .register(metrics);
     ScoreFeed feed = new ScoreFeed(kafka.clientProperties(), kafka.registryClient(), board,
-        kafka.topic(Topics.SLICES).name(), kafka.topic(Topics.CROPS).name(), kafka.topic(Topics.SCORES).name(),
+        kafka.sourceTopic(Topics.SLICES).name(), kafka.topic(Topics.CROPS).name(), kafka.topic(Topics.SCORES).name(),
         settings.get(HISTORY), metrics);
     Thread thread = new Thread(feed, "dashboard-feed");
     thread.setDaemon(true);

@@ -96,7 +96,7 @@ public final class SegmenterMain {
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
   public static Running start(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
-    SegmenterTopics topics = new SegmenterTopics(kafka.topic(Topics.SLICES), kafka.topic(Topics.SERIES),
+    SegmenterTopics topics = new SegmenterTopics(kafka.sourceTopic(Topics.SLICES), kafka.sourceTopic(Topics.SERIES),
         kafka.topic(Topics.MASKS), kafka.topic(Topics.DEAD_LETTERS));
     TorchModel model = TorchModel.load(settings.get(MODEL.modelCard), ModelCard.TASK_SEGMENTATION,
         MODEL.engineConfig(settings));

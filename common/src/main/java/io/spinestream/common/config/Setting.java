@@ -21,7 +21,14 @@ public record Setting<T>(
     T defaultValue,
     boolean optional,
     Predicate<T> check,
-    String checkDescription) {
+    String checkDescription,
+    boolean blankAllowed) {
+
+  /** A setting whose blank value means "unset" (the usual kind). */
+  public Setting(String key, String doc, Function<String, T> parser, T defaultValue, boolean optional,
+      Predicate<T> check, String checkDescription) {
+    this(key, doc, parser, defaultValue, optional, check, checkDescription, false);
+  }
 
   public Setting {
     Objects.requireNonNull(key, "key");
@@ -53,12 +60,17 @@ public record Setting<T>(
 
   /** The same setting, absent (null) unless configured, instead of required. */
   public Setting<T> optionalValue() {
-    return new Setting<>(key, doc, parser, defaultValue, true, check, checkDescription);
+    return new Setting<>(key, doc, parser, defaultValue, true, check, checkDescription, blankAllowed);
+  }
+
+  /** The same setting, where an explicitly given blank value is a value (e.g. an empty prefix), not "unset". */
+  public Setting<T> blankIsAValue() {
+    return new Setting<>(key, doc, parser, defaultValue, optional, check, checkDescription, true);
   }
 
   /** The same setting with a validity check; {@code description} completes "must ...". */
   public Setting<T> must(Predicate<T> condition, String description) {
-    return new Setting<>(key, doc, parser, defaultValue, optional, check.and(condition), description);
+    return new Setting<>(key, doc, parser, defaultValue, optional, check.and(condition), description, blankAllowed);
   }
 
   public Setting<T> between(int low, int high) {

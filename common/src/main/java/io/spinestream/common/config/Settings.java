@@ -95,7 +95,7 @@ public final class Settings {
 
   private static <T> void resolve(Setting<T> setting, String text, Map<String, Object> values, List<String> problems) {
     T value;
-    if (text == null || text.isBlank()) {
+    if (text == null || (text.isBlank() && !setting.blankAllowed())) {
       value = setting.defaultValue();
       if (value == null) {
         if (!setting.optional()) {
@@ -106,7 +106,7 @@ public final class Settings {
       }
     } else {
       try {
-        value = setting.parser().apply(text.trim());
+        value = setting.parser().apply(text.isBlank() ? "" : text.trim());
       } catch (RuntimeException e) {
         problems.add(setting.key() + ": " + e.getMessage() + " (" + setting.doc() + ")");
         return;

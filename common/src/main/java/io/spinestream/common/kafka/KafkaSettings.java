@@ -38,9 +38,14 @@ public final class KafkaSettings {
       "prepended to every topic name, e.g. 'replay-v2.' for a separate set of topics")
       .must(p -> p.isEmpty() || p.matches("[a-zA-Z0-9._-]+"), "may use only letters, digits, '.', '_' and '-'");
 
+  public static final Setting<String> TOPIC_SOURCE_PREFIX = Setting.string("topics.source.prefix", null,
+      "prefix of the producer's topics (slices, series) when it differs from topics.prefix: a replay reads the "
+          + "live slices and writes its own topics; empty = the unprefixed topics").optionalValue().blankIsAValue()
+      .must(p -> p.isEmpty() || p.matches("[a-zA-Z0-9._-]+"), "may use only letters, digits, '.', '_' and '-'");
+
   /** Declared settings every service has. */
-  public static final List<Setting<?>> SETTINGS =
-      List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_CREATE, TOPIC_PREFIX);
+  public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS,
+      TOPIC_REPLICATION, TOPIC_CREATE, TOPIC_PREFIX, TOPIC_SOURCE_PREFIX);
 
   private static final Set<String> REGISTRY_KEYS = Set.of("url", "basic.auth.credentials.source",
       "basic.auth.user.info", "bearer.auth.token", "ssl.truststore.location", "ssl.truststore.password",
@@ -118,6 +123,15 @@ public final class KafkaSettings {
   public <V extends SpecificRecord> Topic<V> topic(Topic<V> topic) {
     String prefix = settings.get(TOPIC_PREFIX);
     return prefix.isEmpty() ? topic : topic.withName(prefix + topic.name());
+  }
+
+  /**
+   * A topic the producer writes (slices, series) as a downstream service reads it: under
+   * {@code topics.source.prefix} when set, else like every other topic.
+   */
+  public <V extends SpecificRecord> Topic<V> sourceTopic(Topic<V> topic) {
+    String prefix = settings.get(TOPIC_SOURCE_PREFIX);
+    return prefix == null ? topic(topic) : topic.withName(prefix + topic.name());
   }
 
   public int partitions() {

@@ -63,6 +63,20 @@ class SettingsTest {
   }
 
   @Test
+  void shouldReadProducerTopicsUnderTheSourcePrefixWhenOneIsSet() {
+    Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", "b:9092", "REGISTRY_URL", "http://r");
+    KafkaSettings live = new KafkaSettings(Settings.load(KafkaSettings.SETTINGS, List.of(), env, new String[0]));
+    assertThat(live.sourceTopic(io.spinestream.schemas.Topics.SLICES).name()).isEqualTo("spine.slices");
+    KafkaSettings replay = new KafkaSettings(Settings.load(KafkaSettings.SETTINGS, List.of(), env,
+        new String[] {"--topics.prefix=replay-v2.", "--topics.source.prefix="}));
+    assertThat(replay.sourceTopic(io.spinestream.schemas.Topics.SLICES).name()).isEqualTo("spine.slices");
+    assertThat(replay.topic(io.spinestream.schemas.Topics.SCORES).name()).isEqualTo("replay-v2.spine.scores");
+    KafkaSettings test = new KafkaSettings(Settings.load(KafkaSettings.SETTINGS, List.of(), env,
+        new String[] {"--topics.prefix=it-1."}));
+    assertThat(test.sourceTopic(io.spinestream.schemas.Topics.SERIES).name()).isEqualTo("it-1.spine.series");
+  }
+
+  @Test
   void shouldRejectAFlagWithoutValue() {
     assertThatThrownBy(() -> Settings.load(DECLARED, List.of(), Map.of("PRODUCER_INBOX_DIR", "/x"),
         new String[] {"--producer.scp.port"}))
