@@ -69,3 +69,46 @@ run_module() {
   REGISTRY_URL=${REGISTRY_URL:-$STACK_REGISTRY_URL} \
     java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"
 }
+
+# ./spine replay NAME [--from ISO-8601] [--segmenter.model.card=X] [--classifier.model.card=Y] [--key=value ...]
+# Runs segmenter, cropper and classifier again over the live spine.slices/spine.series, with their own
+# application ids (replay-NAME-<service>) and topics (replay-NAME.spine.*), so the live pipeline is not
+# disturbed; then `./spine tools evaluate --evaluate.topics=spine.scores,replay-NAME.spine.scores ...`
+# compares the versions side by side. Ctrl-C stops the replay; running it again resumes it.
+cmd_replay() {
+  local name=${1:-}
+  [[ $name =~ ^[a-zA-Z0-9_-]+$ ]] || die "usage: ./spine replay NAME [--from ISO-8601] [--service.key=value ...]"
+  shift
+  local from="" args=()
+  while (($#)); do
+    case $1 in
+      --from) from=$2; shift 2 ;;
+      --from=*) from=${1#--from=}; shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  stack_settings
+  ensure_built
+  local prefix="replay-$name." dir=$SPINE_ROOT/build/replay/$name
+  mkdir -p "$dir"
+  if [[ -n $from && ! -f $dir/.positioned ]]; then
+    run_module tools replay-offsets "--replay.from=$from" \
+      "--replay.groups=replay-$name-segmenter,replay-$name-cropper,replay-$name-classifier" \
+      "--replay.topics=spine.slices,spine.series" || die "could not position the replay at $from"
+    touch "$dir/.positioned"
+  fi
+  local pids=()
+  for service in segmenter cropper classifier; do
+    local own=()
+    for arg in "${args[@]}"; do
+      [[ $arg == --$service.* || $arg != --*.*.* ]] && own+=("$arg")
+    done
+    run_module "$service" "--topics.prefix=$prefix" "--topics.source.prefix=" \
+      "--$service.application.id=replay-$name-$service" "--$service.state.dir=$dir/state-$service" \
+      "${own[@]}" > "$dir/$service.log" 2>&1 &
+    pids+=($!)
+  done
+  trap 'kill "${pids[@]}" 2>/dev/null; wait; log "replay $name stopped"' INT TERM EXIT
+  log "replay $name running (logs in $dir); scores on ${prefix}spine.scores. Ctrl-C stops it."
+  wait
+}

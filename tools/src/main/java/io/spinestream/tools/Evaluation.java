@@ -39,11 +39,12 @@ public record Evaluation(String model, int scored, int evaluated, int unlabelled
     return labels;
   }
 
-  /** The latest score of each study, per classifier model ("name version"). */
+  /** The latest score of each study, per pair of models ("classifier version / segmenter version"). */
   public static Map<String, Map<String, StudyScore>> latestByModel(List<StudyScore> scores) {
     Map<String, Map<String, StudyScore>> byModel = new TreeMap<>();
     for (StudyScore score : scores) {
-      String model = score.getClassifier().getName() + " " + score.getClassifier().getVersion();
+      String model = score.getClassifier().getName() + " " + score.getClassifier().getVersion() + " / "
+          + score.getSegmenter().getName() + " " + score.getSegmenter().getVersion();
       byModel.computeIfAbsent(model, m -> new LinkedHashMap<>()).merge(score.getStudyInstanceUid(), score,
           (a, b) -> b.getScoredAt().isAfter(a.getScoredAt()) ? b : a);
     }

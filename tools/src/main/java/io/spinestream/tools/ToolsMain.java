@@ -25,6 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  * <pre>
  *   tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] [--evaluate.model=NAME]
+ *                  [--evaluate.topics=spine.scores,replay-v2.spine.scores]
+ *   tools replay-offsets --replay.groups=G1,G2 --replay.topics=T1,T2 --replay.from=2026-11-26T10:00:00Z
  * </pre>
  *
  * {@code evaluate} reads every StudyScore on {@code <topics.prefix>spine.scores} up to the end of the topic
@@ -38,6 +40,15 @@ public final class ToolsMain {
       .optionalValue();
   static final Setting<String> MODEL = Setting.string("evaluate.model", null,
       "only this classifier model (name, or 'name version')").optionalValue();
+  static final Setting<String> TOPICS = Setting.string("evaluate.topics", null,
+      "score topics to read, comma-separated (default: the scores topic under topics.prefix); a replay's "
+          + "next to the live one gives a side-by-side comparison").optionalValue();
+  static final Setting<String> REPLAY_GROUPS = Setting.string("replay.groups", null,
+      "consumer groups (application ids) to position").optionalValue();
+  static final Setting<String> REPLAY_TOPICS = Setting.string("replay.topics", null,
+      "topics to position them on").optionalValue();
+  static final Setting<String> REPLAY_FROM = Setting.string("replay.from", null,
+      "ISO-8601 instant to start from, e.g. 2026-11-26T10:00:00Z").optionalValue();
 
   private ToolsMain() {}
 
@@ -57,11 +68,21 @@ public final class ToolsMain {
 
   static int run(String[] args, Map<String, String> environment) throws Exception {
     List<Setting<?>> declared = new ArrayList<>(KafkaSettings.SETTINGS);
-    declared.addAll(List.of(LABELS, JSON, MODEL));
+    declared.addAll(List.of(LABELS.optionalValue(), JSON, MODEL, TOPICS, REPLAY_GROUPS, REPLAY_TOPICS, REPLAY_FROM));
     Settings settings = Settings.load(declared, KafkaSettings.passThroughGroups(), environment, args);
-    if (!settings.arguments().equals(List.of("evaluate"))) {
+    if (settings.arguments().equals(List.of("replay-offsets"))) {
+      if (settings.get(REPLAY_GROUPS) == null || settings.get(REPLAY_TOPICS) == null || settings.get(REPLAY_FROM) == null) {
+        throw new ConfigException(List.of("replay-offsets needs --replay.groups, --replay.topics and --replay.from"));
+      }
+      ReplayOffsets.position(new KafkaSettings(settings).clientProperties(),
+          List.of(settings.get(REPLAY_GROUPS).split(",")), List.of(settings.get(REPLAY_TOPICS).split(",")),
+          java.time.Instant.parse(settings.get(REPLAY_FROM)));
+      return 0;
+    }
+    if (!settings.arguments().equals(List.of("evaluate")) || settings.get(LABELS.optionalValue()) == null) {
       throw new ConfigException(List.of("usage: tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] "
-          + "[--evaluate.model=NAME]"));
+          + "[--evaluate.model=NAME] [--evaluate.topics=T1,T2] | tools replay-offsets --replay.groups=... "
+          + "--replay.topics=... --replay.from=..."));
     }
     List<Evaluation> results = evaluate(settings);
     System.out.print(table(results));
@@ -74,8 +95,12 @@ public final class ToolsMain {
 
   public static List<Evaluation> evaluate(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
-    Map<String, int[]> labels = Evaluation.readLabels(settings.get(LABELS));
-    List<StudyScore> scores = readAll(kafka, kafka.topic(Topics.SCORES).name());
+    Map<String, int[]> labels = Evaluation.readLabels(settings.get(LABELS.optionalValue()));
+    String topics = settings.get(TOPICS);
+    List<StudyScore> scores = new ArrayList<>();
+    for (String topic : topics == null ? List.of(kafka.topic(Topics.SCORES).name()) : List.of(topics.split(","))) {
+      scores.addAll(readAll(kafka, topic.trim()));
+    }
     String only = settings.get(MODEL);
     List<Evaluation> results = new ArrayList<>();
     Evaluation.latestByModel(scores).forEach((model, latest) -> {
