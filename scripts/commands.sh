@@ -99,9 +99,13 @@ cmd_replay() {
   fi
   local pids=()
   for service in segmenter cropper classifier; do
+    # Each service gets the shared flags and its own, not the other services' settings.
     local own=()
     for arg in "${args[@]}"; do
-      [[ $arg == --$service.* || $arg != --*.*.* ]] && own+=("$arg")
+      case $arg in
+        --segmenter.*|--cropper.*|--classifier.*) [[ $arg == --$service.* ]] && own+=("$arg") ;;
+        *) own+=("$arg") ;;
+      esac
     done
     run_module "$service" "--topics.prefix=$prefix" "--topics.source.prefix=" \
       "--$service.application.id=replay-$name-$service" "--$service.state.dir=$dir/state-$service" \
