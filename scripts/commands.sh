@@ -18,26 +18,409 @@ cmd_test() {
   stack_up
   # Stop exactly what we started, whatever happens to the build.
   trap 'stack_down' EXIT
+  log "models: unit tests of the contract and the training mechanics (Debian's /usr/bin/python3) ..."
+  (cd "$SPINE_ROOT/models" && /usr/bin/python3 -m unittest discover -s tests) || die "models unit tests failed"
   (cd "$SPINE_ROOT" && mvn -B -Dstyle.color=never verify \
     "-Dspine.it.bootstrap.servers=$STACK_BOOTSTRAP_SERVERS" \
     "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" "$@")
 }
 
+run_usage() {
+  cat <<'USAGE'
+usage: ./spine run [--studies N] [--exit-when-done] [--timeout SECONDS] [--SERVICE.KEY=VALUE ...]
+
+Runs the whole pipeline on the local stack: brings the stack up, writes N new phantom CT studies
+(build/demo, seed 1), starts producer (C-STORE receiver), segmenter, cropper, classifier and dashboard
+in the background (logs in build/run/logs), sends the studies over DICOM C-STORE with dcmtk's storescu,
+study by study, prints progress, and once every study has its StudyScore a table of scores and truth,
+the RSNA weighted log loss and the dashboard's address.
+
+  --studies N          studies to send (default 3)
+  --exit-when-done     stop everything it started and exit 0 once the table is printed (also --exit);
+                       without it the services keep running until Ctrl-C
+  --timeout SECONDS    give up when the studies are not all scored in this time (default 600)
+  --SERVICE.KEY=VALUE  a setting of one service (producer, segmenter, cropper, classifier, dashboard),
+                       e.g. --classifier.model.card=models/other.json; --watch.* goes to the progress
+                       watcher; anything else (--kafka.*, --registry.*, --topics.*) goes to all of them
+
+Ports (environment): SPINE_DICOM_PORT (C-STORE, 11112), SPINE_DASHBOARD_PORT (8090),
+SPINE_HEALTH_PORT_BASE (8091: /health of producer, segmenter, cropper, classifier on 8091..8094),
+SPINE_RUN_START_TIMEOUT (seconds for the services to become healthy, 300). The dashboard's token:
+DASHBOARD_TOKEN or --dashboard.token=... Ctrl-C stops the services, not the stack: ./spine stack down.
+USAGE
+}
+
+run_settings() {
+  RUN_DIR=$SPINE_ROOT/build/run
+  RUN_DEMO=$SPINE_ROOT/build/demo
+  RUN_DICOM_PORT=${SPINE_DICOM_PORT:-11112}
+  RUN_DASHBOARD_PORT=${SPINE_DASHBOARD_PORT:-8090}
+  local base=${SPINE_HEALTH_PORT_BASE:-8091}
+  [[ $RUN_DICOM_PORT =~ ^[0-9]+$ && $RUN_DASHBOARD_PORT =~ ^[0-9]+$ && $base =~ ^[0-9]+$ ]] \
+    || die "SPINE_DICOM_PORT, SPINE_DASHBOARD_PORT and SPINE_HEALTH_PORT_BASE must be port numbers"
+  declare -gA RUN_HEALTH_PORT=([producer]=$base [segmenter]=$((base + 1)) [cropper]=$((base + 2))
+    [classifier]=$((base + 3)) [dashboard]=$RUN_DASHBOARD_PORT)
+  RUN_SERVICES=(producer segmenter cropper classifier dashboard)
+  RUN_START_TIMEOUT=${SPINE_RUN_START_TIMEOUT:-300}
+  # Every process ./spine run starts carries this marker, so it stops exactly those, never a process
+  # that merely reuses a pid from an earlier run.
+  RUN_MARKER="-Dspine.run.dir=$RUN_DIR"
+  RUN_NAMES=()
+}
+
+# ./spine run: see run_usage.
 cmd_run() {
-  stack_up
+  local studies=3 exit_when_done=false timeout=600 args=()
+  while (($#)); do
+    case $1 in
+      --studies) [[ $# -ge 2 ]] || die "--studies needs a number"; studies=$2; shift 2 ;;
+      --studies=*) studies=${1#--studies=}; shift ;;
+      --timeout) [[ $# -ge 2 ]] || die "--timeout needs seconds"; timeout=$2; shift 2 ;;
+      --timeout=*) timeout=${1#--timeout=}; shift ;;
+      --exit-when-done|--exit) exit_when_done=true; shift ;;
+      -h|--help) run_usage; return 0 ;;
+      --*=*) args+=("$1"); shift ;;
+      *) run_usage >&2; die "unknown argument for ./spine run: $1" ;;
+    esac
+  done
+  [[ $studies =~ ^[1-9][0-9]*$ ]] || die "--studies needs a positive number, got '$studies'"
+  [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds, got '$timeout'"
+  local arg
+  for arg in "${args[@]}"; do
+    case ${arg%%=*} in
+      --producer.scp.port|--producer.http.port|--segmenter.http.port|--cropper.http.port|--classifier.http.port|--dashboard.http.port)
+        die "${arg%%=*} is set by ./spine run; choose ports with SPINE_DICOM_PORT, SPINE_HEALTH_PORT_BASE and SPINE_DASHBOARD_PORT" ;;
+    esac
+  done
+  command -v storescu > /dev/null || die "storescu (Debian package dcmtk) is missing: run ./spine setup"
+
+  local started=$SECONDS
+  stack_settings
+  run_settings
+  mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/state"
+  run_claim
   ensure_built
-  local demo=$SPINE_ROOT/build/demo
-  if [[ ! -f $demo/train.csv ]]; then
-    log "writing 3 synthetic CT studies (phantoms) to $demo ..."
-    java -jar "$(module_jar phantom)" --out "$demo" --studies 3 --seed 1 --matrix 256 > /dev/null \
-      || die "phantom generation failed"
+  local name
+  require_free_port "$RUN_DICOM_PORT" "DICOM C-STORE" SPINE_DICOM_PORT
+  require_free_port "$RUN_DASHBOARD_PORT" "dashboard" SPINE_DASHBOARD_PORT
+  for name in producer segmenter cropper classifier; do
+    require_free_port "${RUN_HEALTH_PORT[$name]}" "$name /health" SPINE_HEALTH_PORT_BASE
+  done
+  stack_up > /dev/null
+  log "stack up: Kafka $STACK_BOOTSTRAP_SERVERS, registry $STACK_REGISTRY_URL"
+
+  # From here on, whatever happens (error, Ctrl-C, kill), stop what this run started, and only that.
+  trap run_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  local ae_title=SPINESTREAM token=${DASHBOARD_TOKEN:-}
+  for arg in "${args[@]}"; do
+    case $arg in
+      --producer.scp.ae.title=*) ae_title=${arg#*=} ;;
+      --dashboard.token=*) token=${arg#*=} ;;
+    esac
+  done
+  log "starting the services (logs in ${RUN_DIR#"$SPINE_ROOT/"}/logs) ..."
+  run_args_for producer "${args[@]}"
+  run_start producer producer serve "--producer.scp.port=$RUN_DICOM_PORT" "--producer.scp.ae.title=$ae_title" \
+    "--producer.scp.spool.dir=$RUN_DIR/spool" "--producer.http.port=${RUN_HEALTH_PORT[producer]}" "${RUN_ARGS[@]}"
+  for name in segmenter cropper classifier; do
+    run_args_for "$name" "${args[@]}"
+    run_start "$name" "$name" "--$name.http.port=${RUN_HEALTH_PORT[$name]}" "--$name.state.dir=$RUN_DIR/state/$name" \
+      "${RUN_ARGS[@]}"
+  done
+  run_args_for dashboard "${args[@]}"
+  run_start dashboard dashboard "--dashboard.http.port=$RUN_DASHBOARD_PORT" "${RUN_ARGS[@]}"
+
+  # The studies are written while the services start (loading the models takes a while).
+  local uids attempt watch_status=4 watch_pid
+  for attempt in 1 2 3 4 5; do
+    run_generate_studies "$studies"
+    uids=$(IFS=,; echo "${RUN_STUDIES[*]}")
+    ((attempt > 1)) || run_await_health
+    # The watcher takes the topics' end offsets before anything is sent and counts only records after
+    # them, for exactly these StudyInstanceUIDs. New studies each run (the next indices of seed 1), because
+    # the services remember a study they have scored and rightly do not score it again: re-sending the same
+    # UIDs would never yield a new StudyScore. With watch.require.unseen it refuses (exit 4) studies whose
+    # series is already on the topic (build/demo deleted while the stack kept its data): take the next batch.
+    rm -f "$RUN_DIR/watch.ready"
+    run_args_for watch "${args[@]}"
+    run_start watch tools watch "--watch.studies=$uids" "--watch.labels=$RUN_DEMO/train.csv" \
+      "--watch.timeout.ms=$((timeout * 1000))" "--watch.ready.file=$RUN_DIR/watch.ready" \
+      --watch.require.unseen=true "${RUN_ARGS[@]}"
+    watch_pid=$(cat "$RUN_DIR/pids/watch.pid")
+    until [[ -f $RUN_DIR/watch.ready ]] || ! run_pid_alive "$watch_pid"; do
+      sleep 0.2
+    done
+    [[ -f $RUN_DIR/watch.ready ]] && break
+    watch_status=0
+    wait "$watch_pid" || watch_status=$?
+    run_forget watch
+    ((watch_status == 4)) || run_fail watch "the progress watcher stopped (status $watch_status)"
+    log "these studies were already streamed to this stack; taking the next ones"
+  done
+  [[ -f $RUN_DIR/watch.ready ]] || die "5 batches of studies were all streamed before; ./spine stack reset starts afresh"
+
+  run_send_studies "$ae_title" "${args[@]}"
+  watch_status=0
+  while run_pid_alive "$watch_pid"; do
+    run_check_services
+    sleep 1
+  done
+  wait "$watch_pid" || watch_status=$?
+  run_forget watch
+  case $watch_status in
+    0) ;;
+    3) run_timed_out "$timeout" "$exit_when_done" ;;
+    5) die "a study got more than one StudyScore (the pipeline promises exactly one); see the table above" ;;
+    *) run_fail watch "the progress watcher stopped (status $watch_status)" ;;
+  esac
+
+  local address="http://127.0.0.1:$RUN_DASHBOARD_PORT/"
+  [[ -n $token ]] && address+="?token=$token"
+  echo
+  echo "dashboard: $address"
+  [[ $watch_status == 0 ]] && log "$(run_plural "${#RUN_STUDIES[@]}" study studies) scored, $((SECONDS - started)) s after ./spine run started"
+  if [[ $exit_when_done == true ]]; then
+    return 0
   fi
-  log "ingesting them with the producer (files -> $STACK_BOOTSTRAP_SERVERS) ..."
-  run_module producer ingest "$demo/train_images"
-  log "done: slices are on spine.slices, series manifests on spine.series, e.g."
-  log "  kcat -b $STACK_BOOTSTRAP_SERVERS -C -t spine.series -e -f '%k\\n'"
-  log "not built yet: segmenter, cropper, classifier and the dashboard (issues 4-7)."
-  log "stop the stack with: ./spine stack down"
+  log "the pipeline keeps running: send more with storescu -aec $ae_title +sd +r 127.0.0.1 $RUN_DICOM_PORT DIR"
+  log "Ctrl-C stops the services (the stack stays up; ./spine stack down stops it)"
+  while true; do
+    run_check_services
+    sleep 2
+  done
+}
+
+# run_args_for PROCESS ARGS...: sets RUN_ARGS to the arguments meant for one process: its own
+# --PROCESS.* settings (--watch.* for the watcher), and every setting of no service (--kafka.*,
+# --registry.*, --topics.*) for all of them.
+run_args_for() {
+  local service=$1 arg; shift
+  RUN_ARGS=()
+  for arg in "$@"; do
+    case $arg in
+      --producer.*|--segmenter.*|--cropper.*|--classifier.*|--dashboard.*|--watch.*)
+        if [[ $arg == --$service.* ]]; then RUN_ARGS+=("$arg"); fi ;;
+      *) RUN_ARGS+=("$arg") ;;
+    esac
+  done
+}
+
+# Refuses to run beside another ./spine run of this checkout; stops what a killed earlier one left behind.
+run_claim() {
+  local pidfile pid
+  if [[ -f $RUN_DIR/run.pid ]]; then
+    pid=$(cat "$RUN_DIR/run.pid")
+    if [[ $pid != "$$" && -r /proc/$pid/cmdline ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q 'spine run'; then
+      die "./spine run is already running (pid $pid); stop it with Ctrl-C there, or: kill $pid"
+    fi
+  fi
+  echo "$$" > "$RUN_DIR/run.pid"
+  for pidfile in "$RUN_DIR"/pids/*.pid; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    if run_pid_alive "$pid"; then
+      log "stopping $(basename "$pidfile" .pid) (pid $pid), left running by an earlier ./spine run"
+      run_stop_pids "$pid"
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+# run_pid_alive PID: true when PID runs and is ours: a child of this shell (also in the instant between
+# fork and exec, before its command line shows the marker), or a process an earlier run started.
+run_pid_alive() {
+  local stat state ppid
+  [[ -n $1 ]] && stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -r state ppid _ <<< "${stat##*) }"
+  [[ $state != Z ]] || return 1
+  [[ $ppid == "$$" ]] || tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -q -- "$RUN_MARKER"
+}
+
+# run_start NAME MODULE ARGS...: the module's jar in the background, from the repository root (model
+# cards are found relative to it), against the local stack; log build/run/logs/NAME.log. The watcher's
+# standard output (progress and the table) goes to ours.
+run_start() {
+  local name=$1 module=$2 jar; shift 2
+  jar=$(module_jar "$module")
+  local log_file=$RUN_DIR/logs/$name.log
+  if [[ $name == watch ]]; then
+    run_java "$jar" "$@" 2> "$log_file" < /dev/null &
+  else
+    run_java "$jar" "$@" > "$log_file" 2>&1 < /dev/null &
+  fi
+  echo $! > "$RUN_DIR/pids/$name.pid"
+  RUN_NAMES+=("$name")
+}
+
+run_java() {
+  local jar=$1; shift
+  cd "$SPINE_ROOT"
+  KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-$STACK_BOOTSTRAP_SERVERS} \
+  REGISTRY_URL=${REGISTRY_URL:-$STACK_REGISTRY_URL} \
+    exec java "$RUN_MARKER" -Xmx1g ${SPINE_JAVA_OPTS:-} -jar "$jar" "$@"
+}
+
+run_pid_of() {
+  cat "$RUN_DIR/pids/$1.pid" 2>/dev/null || true
+}
+
+run_forget() {
+  rm -f "$RUN_DIR/pids/$1.pid"
+}
+
+# Waits until every service answers /health with 200; a service that exits fails the run with its log.
+run_await_health() {
+  local deadline=$((SECONDS + RUN_START_TIMEOUT)) next_note=$((SECONDS + 15)) name pending=("${RUN_SERVICES[@]}")
+  local waited=$SECONDS
+  log "waiting for the services to be healthy (first start unpacks libtorch; up to ${RUN_START_TIMEOUT}s) ..."
+  while ((${#pending[@]} > 0)); do
+    local still=()
+    for name in "${pending[@]}"; do
+      if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${RUN_HEALTH_PORT[$name]}/health" 2>/dev/null; then
+        log "$name healthy: http://127.0.0.1:${RUN_HEALTH_PORT[$name]}/health ($((SECONDS - waited)) s)"
+      else
+        run_pid_alive "$(run_pid_of "$name")" || run_fail "$name" "$name exited during start-up (log above)"
+        still+=("$name")
+      fi
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]} > 0)) || break
+    ((SECONDS < deadline)) || run_fail "${pending[0]}" "not healthy after ${RUN_START_TIMEOUT}s: ${pending[*]} (SPINE_RUN_START_TIMEOUT)"
+    if ((SECONDS >= next_note)); then
+      log "still starting: ${pending[*]} ($((SECONDS - waited)) s)"
+      next_note=$((SECONDS + 15))
+    fi
+    sleep 1
+  done
+}
+
+# Fails the run when a service it started has exited.
+run_check_services() {
+  local name pid status
+  for name in "${RUN_SERVICES[@]}"; do
+    pid=$(run_pid_of "$name")
+    if ! run_pid_alive "$pid"; then
+      status=0
+      wait "$pid" 2> /dev/null || status=$?
+      run_fail "$name" "$name stopped unexpectedly (exit status $status)"
+    fi
+  done
+}
+
+# run_fail NAME MESSAGE: the end of NAME's log, then stop everything (EXIT trap) with status 1.
+run_fail() {
+  local log_file=$RUN_DIR/logs/$1.log
+  if [[ -s $log_file ]]; then
+    printf '[spine] --- last lines of %s ---\n' "${log_file#"$SPINE_ROOT/"}" >&2
+    tail -n 25 "$log_file" >&2
+    printf '[spine] ---\n' >&2
+  fi
+  die "$2"
+}
+
+run_timed_out() {
+  local timeout=$1 exit_when_done=$2 name
+  for name in segmenter cropper classifier; do
+    printf '[spine] --- last lines of build/run/logs/%s.log ---\n' "$name" >&2
+    tail -n 5 "$RUN_DIR/logs/$name.log" >&2
+  done
+  if [[ $exit_when_done == true ]]; then
+    die "not every study was scored within ${timeout}s (--timeout); logs in ${RUN_DIR#"$SPINE_ROOT/"}/logs"
+  fi
+  log "not every study was scored within ${timeout}s; the services keep running so you can look (logs in ${RUN_DIR#"$SPINE_ROOT/"}/logs)"
+}
+
+# Writes N new phantom studies into build/demo: the next study indices of seed 1 (train.csv lists every
+# study written so far, 0..K-1), so every run streams studies this stack has not seen. Sets RUN_STUDIES.
+run_generate_studies() {
+  local n=$1 first=0
+  if [[ -f $RUN_DEMO/train.csv ]]; then
+    first=$(($(wc -l < "$RUN_DEMO/train.csv") - 1))
+  fi
+  log "writing $(run_plural "$n" study studies) (synthetic CT: phantoms $first..$((first + n - 1)) of seed 1) to ${RUN_DEMO#"$SPINE_ROOT/"} ..."
+  java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar phantom)" --out "$RUN_DEMO" --studies "$n" --seed 1 --matrix 256 \
+    --first-study "$first" > "$RUN_DIR/logs/phantom.log" 2>&1 || run_fail phantom "phantom generation failed"
+  mapfile -t RUN_STUDIES < <(awk '$1 == "study" { print $3 }' "$RUN_DIR/logs/phantom.log")
+  ((${#RUN_STUDIES[@]} == n)) || run_fail phantom "expected $n studies from the phantom generator"
+}
+
+# Sends each study with storescu, one association per study, as a scanner would.
+run_send_studies() {
+  local ae_title=$1 uid i=0 slices start total=0 inactivity=10000 arg
+  shift
+  for arg in "$@"; do
+    [[ $arg == --producer.series.inactivity.timeout.ms=* ]] && inactivity=${arg#*=}
+  done
+  for uid in "${RUN_STUDIES[@]}"; do
+    i=$((i + 1))
+    slices=$(find "$RUN_DEMO/train_images/$uid" -name '*.dcm' | wc -l)
+    start=$(date +%s%N)
+    # TCP_NODELAY: without it dcmtk's small PDUs wait on Nagle's algorithm and delayed ACKs (20x slower).
+    TCP_NODELAY=1 storescu -aet SPINE_RUN -aec "$ae_title" +sd +r 127.0.0.1 "$RUN_DICOM_PORT" \
+      "$RUN_DEMO/train_images/$uid" >> "$RUN_DIR/logs/storescu.log" 2>&1 \
+      || run_fail storescu "storescu could not send study $uid to 127.0.0.1:$RUN_DICOM_PORT"
+    total=$((total + slices))
+    log "sent study $i/${#RUN_STUDIES[@]} over C-STORE: $(run_short_uid "$uid"), $slices slices in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+    run_check_services
+  done
+  log "sent $(run_plural "${#RUN_STUDIES[@]}" study studies) ($total slices); waiting for their scores (the producer completes a series $((inactivity / 1000)) s after its last slice)"
+}
+
+run_plural() {  # run_plural N SINGULAR PLURAL
+  if (($1 == 1)); then echo "$1 $2"; else echo "$1 $3"; fi
+}
+
+run_short_uid() {
+  local uid=$1
+  ((${#uid} <= 26)) && { echo "$uid"; return; }
+  echo "${uid:0:13}...${uid: -10}"
+}
+
+# Stops the given pids (ours only): TERM, then KILL after 45 s (Kafka Streams may take 30 s to close).
+run_stop_pids() {
+  local pid deadline=$((SECONDS + 45)) alive
+  for pid in "$@"; do
+    run_pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+  done
+  while true; do
+    alive=()
+    for pid in "$@"; do
+      run_pid_alive "$pid" && alive+=("$pid")
+    done
+    ((${#alive[@]} > 0)) || return 0
+    if ((SECONDS >= deadline)); then
+      log "killing ${alive[*]}: not stopped after 45 s"
+      kill -KILL "${alive[@]}" 2>/dev/null
+      return 0
+    fi
+    sleep 0.2
+  done
+}
+
+run_cleanup() {
+  local status=$? name pid pids=()
+  # A second Ctrl-C must not leave half of the services running.
+  trap '' INT TERM
+  trap - EXIT
+  for name in watch "${RUN_NAMES[@]}"; do
+    pid=$(run_pid_of "$name")
+    if run_pid_alive "$pid"; then
+      pids+=("$pid")
+    fi
+  done
+  if ((${#pids[@]} > 0)); then
+    log "stopping the services (${#pids[@]} processes) ..."
+    run_stop_pids "${pids[@]}"
+  fi
+  for name in watch "${RUN_NAMES[@]}"; do
+    run_forget "$name"
+  done
+  rm -f "$RUN_DIR/run.pid" "$RUN_DIR/watch.ready"
+  log "stopped what ./spine run started; the stack is still up (./spine stack down stops it)"
+  exit "$status"
 }
 
 # Builds the modules' runnable jars when a source or pom is newer than the last build.

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class ClassifierMain {
   private static final Logger LOG = LoggerFactory.getLogger(ClassifierMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("classifier");
-  static final InferenceSettings MODEL = new InferenceSettings("classifier", "models/shipped/classifier.json");
+  static final InferenceSettings MODEL = new InferenceSettings("classifier", "models/shipped/spine-cls-plainw025-96.json");
   static final Setting<Duration> PUNCTUATE = Setting.millis("classifier.punctuate.interval.ms", 20L,
       "how often ready studies are scored (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
   static final Setting<Duration> STUDY_TTL = Setting.millis("classifier.study.ttl.ms", 1_800_000L,

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class SegmenterMain {
   private static final Logger LOG = LoggerFactory.getLogger(SegmenterMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("segmenter");
-  static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/segmenter.json");
+  static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/spine-seg-b0w025-160.json");
   static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 20L,
       "how often ready series are segmented (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
   static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("segmenter.series.timeout.ms", 600_000L,

@@ -51,6 +51,12 @@ public record Evaluation(String model, int scored, int evaluated, int unlabelled
     return byModel;
   }
 
+  /** A score's probabilities in {@link RsnaMetric#LABELS} order: patient_overall, C1..C7. */
+  public static double[] probabilities(StudyScore score) {
+    return new double[] {score.getPatientOverall(), score.getC1(), score.getC2(), score.getC3(), score.getC4(),
+        score.getC5(), score.getC6(), score.getC7()};
+  }
+
   public static Evaluation of(String model, Map<String, StudyScore> scores, Map<String, int[]> labels) {
     List<RsnaMetric.Study> studies = new ArrayList<>();
     int unlabelled = 0;
@@ -60,8 +66,7 @@ public record Evaluation(String model, int scored, int evaluated, int unlabelled
         unlabelled++;
         continue;
       }
-      studies.add(new RsnaMetric.Study(score.getStudyInstanceUid(), truth, new double[] {score.getPatientOverall(),
-          score.getC1(), score.getC2(), score.getC3(), score.getC4(), score.getC5(), score.getC6(), score.getC7()}));
+      studies.add(new RsnaMetric.Study(score.getStudyInstanceUid(), truth, probabilities(score)));
     }
     int missing = (int) labels.keySet().stream().filter(uid -> !scores.containsKey(uid)).count();
     Map<String, Double> auc = new LinkedHashMap<>();

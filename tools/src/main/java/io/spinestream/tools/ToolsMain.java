@@ -9,9 +9,12 @@ import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.events.StudyScore;
 import io.spinestream.schemas.Topics;
 import io.spinestream.schemas.serde.AvroDeserializer;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -27,12 +30,18 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] [--evaluate.model=NAME]
  *                  [--evaluate.topics=spine.scores,replay-v2.spine.scores]
  *   tools replay-offsets --replay.groups=G1,G2 --replay.topics=T1,T2 --replay.from=2026-11-26T10:00:00Z
+ *   tools watch --watch.studies=UID1,UID2 [--watch.labels=train.csv] [--watch.timeout.ms=600000]
+ *               [--watch.interval.ms=5000] [--watch.ready.file=FILE] [--watch.require.unseen=true]
  * </pre>
  *
  * {@code evaluate} reads every StudyScore on {@code <topics.prefix>spine.scores} up to the end of the topic
  * (committed records only), keeps the latest score per study for each classifier model version, joins the
  * labels, and prints the RSNA weighted log loss, the AUC per label and the counts, side by side when
  * several versions scored (a replay next to the live pipeline), plus JSON.
+ *
+ * <p>{@code watch} follows the given studies through the topics from now on, prints progress, and when each
+ * has its StudyScore prints a table of scores, truth and the RSNA metric ({@link PipelineWatch}); exit status
+ * 0 done, 3 timed out, 4 studies already streamed (with {@code watch.require.unseen}), 5 a study scored twice.
  */
 public final class ToolsMain {
   static final Setting<Path> LABELS = Setting.path("evaluate.labels", null, "RSNA train.csv with the truth");
@@ -50,6 +59,25 @@ public final class ToolsMain {
   static final Setting<String> REPLAY_FROM = Setting.string("replay.from", null,
       "ISO-8601 instant to start from, e.g. 2026-11-26T10:00:00Z").optionalValue();
 
+  static final Setting<String> WATCH_STUDIES = Setting.string("watch.studies", null,
+      "StudyInstanceUIDs to wait for, comma-separated").optionalValue();
+  static final Setting<Path> WATCH_LABELS = Setting.path("watch.labels", null,
+      "RSNA train.csv with the truth of the watched studies (truth rows and the metric)").optionalValue();
+  static final Setting<Duration> WATCH_TIMEOUT = Setting.millis("watch.timeout.ms", 600_000L,
+      "give up (exit 3) when the studies are not all scored this long after the watch started")
+      .must(d -> d.toMillis() >= 1, "must be >= 1 ms");
+  static final Setting<Duration> WATCH_INTERVAL = Setting.millis("watch.interval.ms", 5_000L,
+      "how often a progress line is printed").must(d -> d.toMillis() >= 100, "must be >= 100 ms");
+  static final Setting<Path> WATCH_READY_FILE = Setting.path("watch.ready.file", null,
+      "written once the watch has taken its start offsets: studies sent after that are seen").optionalValue();
+  static final Setting<Boolean> WATCH_REQUIRE_UNSEEN = Setting.bool("watch.require.unseen", false,
+      "refuse (exit 4) studies whose series is already on the series topic: the services would not score them again");
+
+  private static final String USAGE = "usage: tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] "
+      + "[--evaluate.model=NAME] [--evaluate.topics=T1,T2] | tools replay-offsets --replay.groups=... "
+      + "--replay.topics=... --replay.from=... | tools watch --watch.studies=UID,... [--watch.labels=train.csv] "
+      + "[--watch.timeout.ms=...] [--watch.interval.ms=...] [--watch.ready.file=FILE] [--watch.require.unseen=true]";
+
   private ToolsMain() {}
 
   public static void main(String[] args) {
@@ -57,19 +85,28 @@ public final class ToolsMain {
     try {
       code = run(args, System.getenv());
     } catch (ConfigException e) {
-      System.err.println("evaluate: " + e.getMessage());
+      System.err.println("tools: " + e.getMessage());
       code = 2;
     } catch (Exception e) {
-      System.err.println("evaluate failed: " + e);
+      System.err.println("tools failed: " + e);
       code = 1;
     }
     System.exit(code);
   }
 
-  static int run(String[] args, Map<String, String> environment) throws Exception {
+  /** Loads the tools' settings as main does. */
+  static Settings settings(Map<String, String> environment, String... args) {
     List<Setting<?>> declared = new ArrayList<>(KafkaSettings.SETTINGS);
-    declared.addAll(List.of(LABELS.optionalValue(), JSON, MODEL, TOPICS, REPLAY_GROUPS, REPLAY_TOPICS, REPLAY_FROM));
-    Settings settings = Settings.load(declared, KafkaSettings.passThroughGroups(), environment, args);
+    declared.addAll(List.of(LABELS.optionalValue(), JSON, MODEL, TOPICS, REPLAY_GROUPS, REPLAY_TOPICS, REPLAY_FROM,
+        WATCH_STUDIES, WATCH_LABELS, WATCH_TIMEOUT, WATCH_INTERVAL, WATCH_READY_FILE, WATCH_REQUIRE_UNSEEN));
+    return Settings.load(declared, KafkaSettings.passThroughGroups(), environment, args);
+  }
+
+  static int run(String[] args, Map<String, String> environment) throws Exception {
+    Settings settings = settings(environment, args);
+    if (settings.arguments().equals(List.of("watch"))) {
+      return watch(settings, System.out);
+    }
     if (settings.arguments().equals(List.of("replay-offsets"))) {
       if (settings.get(REPLAY_GROUPS) == null || settings.get(REPLAY_TOPICS) == null || settings.get(REPLAY_FROM) == null) {
         throw new ConfigException(List.of("replay-offsets needs --replay.groups, --replay.topics and --replay.from"));
@@ -80,9 +117,7 @@ public final class ToolsMain {
       return 0;
     }
     if (!settings.arguments().equals(List.of("evaluate")) || settings.get(LABELS.optionalValue()) == null) {
-      throw new ConfigException(List.of("usage: tools evaluate --evaluate.labels=train.csv [--evaluate.json=FILE] "
-          + "[--evaluate.model=NAME] [--evaluate.topics=T1,T2] | tools replay-offsets --replay.groups=... "
-          + "--replay.topics=... --replay.from=..."));
+      throw new ConfigException(List.of(USAGE));
     }
     List<Evaluation> results = evaluate(settings);
     System.out.print(table(results));
@@ -91,6 +126,25 @@ public final class ToolsMain {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
     }
     return results.isEmpty() ? 3 : 0;
+  }
+
+  static int watch(Settings settings, PrintStream out) throws Exception {
+    String studies = settings.get(WATCH_STUDIES);
+    List<String> uids = studies == null ? List.of()
+        : Arrays.stream(studies.split(",")).map(String::trim).filter(uid -> !uid.isEmpty()).distinct().toList();
+    if (uids.isEmpty()) {
+      throw new ConfigException(List.of("watch needs the studies to wait for: --watch.studies=UID1,UID2 (set "
+          + WATCH_STUDIES.environmentVariable() + " or " + WATCH_STUDIES.flag() + ")"));
+    }
+    Path labelsFile = settings.get(WATCH_LABELS);
+    if (labelsFile != null && !Files.isReadable(labelsFile)) {
+      throw new ConfigException(List.of(WATCH_LABELS.key() + ": cannot read " + labelsFile + " (set "
+          + WATCH_LABELS.environmentVariable() + " or " + WATCH_LABELS.flag() + ")"));
+    }
+    Map<String, int[]> labels = labelsFile == null ? Map.of() : Evaluation.readLabels(labelsFile);
+    var options = new PipelineWatch.Options(uids, labels, settings.get(WATCH_TIMEOUT), settings.get(WATCH_INTERVAL),
+        settings.get(WATCH_READY_FILE), settings.get(WATCH_REQUIRE_UNSEEN));
+    return new PipelineWatch(new KafkaSettings(settings), options, out).run();
   }
 
   public static List<Evaluation> evaluate(Settings settings) throws Exception {

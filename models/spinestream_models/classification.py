@@ -1,0 +1,145 @@
+"""Stage 2: training and inference of the vertebra fracture classifier on crops cut by the contract."""
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import List, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from . import augment, contract, nets
+
+
+@dataclass
+class ClsConfig:
+    name: str = "spine-cls-plainw025-96"
+    version: str = "1.1.0"
+    backbone: str = "plain"            # the seed: efficientnet_v2_s (efficientnet_b0 also by option)
+    width: float = 0.25
+    gru_hidden: int = 64
+    size: int = 96                     # each crop resized to size x size (the seed: 224)
+    hu_window: Tuple[float, float] = (-200.0, 1200.0)
+    mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
+    std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
+    # The crop contract (the cropper's settings must match: cropper.min.pixels, cropper.margin.fraction).
+    min_pixels: int = 10
+    margin_fraction: float = 0.125
+    mask_size: int = 160               # the segmenter's resolution the crops are planned at
+    batch: int = 8
+    epochs: int = 6
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    spatial_dropout: float = 0.2
+    dropout: float = 0.3
+    jitter_copies: int = 1             # extra copies of each vertebra with a perturbed box (segmenter error)
+    train_prevalence: float = 0.25     # fracture probability of the training phantoms (more positives to learn)
+    target_prevalence: float = 0.0943  # per-vertebra prevalence the exported model is calibrated to
+    seed: int = 1002
+
+    @staticmethod
+    def full():
+        """The seed's size: EfficientNetV2-S, GRU 256, 224 x 224 crops (export by command; not shipped)."""
+        return ClsConfig(name="spine-cls-v2s-224", backbone="efficientnet_v2_s", width=1.0, gru_hidden=256,
+                         size=224, mask_size=320)
+
+
+def build(config: ClsConfig) -> nets.VertebraClassifier:
+    return nets.VertebraClassifier(config.backbone, config.width, config.gru_hidden, config.spatial_dropout,
+                                   config.dropout)
+
+
+def jitter(plan, rows, columns, n, generator, box=0.08, z=2):
+    """A plan with its box edges and z range moved a little, as a slightly wrong segmentation would."""
+    x0, x1, y0, y1, z0, z1, _ = plan
+
+    def move(value, size):
+        return value + int(round((float(torch.rand(1, generator=generator)) * 2 - 1) * box * size))
+
+    w, h = x1 - x0, y1 - y0
+    x0, x1 = max(0, move(x0, w)), min(columns, move(x1, w))
+    y0, y1 = max(0, move(y0, h)), min(rows, move(y1, h))
+    z0 = max(0, z0 + int(torch.randint(-z, z + 1, (1,), generator=generator)))
+    z1 = min(n, z1 + int(torch.randint(-z, z + 1, (1,), generator=generator)))
+    if x1 - x0 < 2 or y1 - y0 < 2 or z1 - z0 < 1:
+        return plan
+    return (x0, x1, y0, y1, z0, z1, contract.linspace_indices(z0, z1 - 1))
+
+
+def crop_dataset(studies, config: ClsConfig, generator, log=print):
+    """(windowed crops [M, 24, 3, S, S] float16, labels [M]) from the studies' ground-truth labels, planned
+    exactly as the cropper plans from the segmenter's masks (labels at mask_size, nearest)."""
+    crops, targets = [], []
+    for study in studies:
+        n, rows, columns = study.hu.shape
+        maps = contract.resize_labels(study.labels, config.mask_size, config.mask_size)
+        plans = contract.plan_crops(maps, rows, columns, config.min_pixels, config.margin_fraction)
+        for v in range(1, 8):
+            if plans[v] is None:
+                continue
+            variants = [plans[v]] + [jitter(plans[v], rows, columns, n, generator)
+                                     for _ in range(config.jitter_copies)]
+            for plan in variants:
+                crops.append(contract.crop_windowed(study.hu, plan, config.size, config.hu_window).to(torch.float16))
+                targets.append(study.fractured[contract.VERTEBRAE[v - 1]])
+    log("classifier data: %d crops, %d fractured" % (len(crops), sum(targets)))
+    return torch.stack(crops), torch.tensor(targets, dtype=torch.float32)
+
+
+def train(config: ClsConfig, crops, targets, log=print):
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    model = build(config)
+    with torch.no_grad():
+        prior = float(targets.mean().clamp(1e-3, 1 - 1e-3))
+        model.head.bias.fill_(math.log(prior / (1 - prior)))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(targets) / config.batch)
+    total = steps_per_epoch * config.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: augment.warmup_cosine(s, total))
+    model.train()
+    start = time.time()
+    for epoch in range(config.epochs):
+        order = torch.randperm(len(targets), generator=generator)
+        running = 0.0
+        for b in range(steps_per_epoch):
+            idx = order[b * config.batch:(b + 1) * config.batch]
+            x = crops[idx].to(torch.float32)
+            m, t, c, h, w = x.shape
+            # One transform per vertebra, the same for its 24 steps and 3 channels.
+            x, _ = augment.augment(x.reshape(m, t * c, h, w), None, generator)
+            x = contract.normalise(x.reshape(m, t, c, h, w), config.mean, config.std)
+            loss = F.binary_cross_entropy_with_logits(model(x).squeeze(1), targets[idx])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            running += float(loss)
+        log("cls epoch %d/%d loss %.4f %.0f s" % (epoch + 1, config.epochs, running / steps_per_epoch,
+                                                 time.time() - start))
+    model.eval()
+    recalibrate(model, config)
+    return model
+
+
+def recalibrate(model, config: ClsConfig):
+    """Prior shift: the model learnt at train_prevalence; serving sees target_prevalence. Adding the log-odds
+    difference to the head's bias makes its probabilities calibrated for the population it serves."""
+    def logit(p):
+        return math.log(p / (1 - p))
+
+    with torch.no_grad():
+        model.head.bias.add_(logit(config.target_prevalence) - logit(config.train_prevalence))
+
+
+@torch.no_grad()
+def predict(model, windowed_crops, config: ClsConfig, batch=8):
+    """Fracture probabilities of windowed crops [M, 24, 3, S, S]."""
+    out = []
+    for b in range(0, windowed_crops.shape[0], batch):
+        x = contract.normalise(windowed_crops[b:b + batch].to(torch.float32), config.mean, config.std)
+        out.append(torch.sigmoid(model(x).reshape(-1)))
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def config_dict(config: ClsConfig):
+    return asdict(config)

@@ -1,0 +1,137 @@
+"""The model contract shared with the Java services (models/README.md, "The contract").
+
+Every function here has a Java twin that must compute the same numbers; the twin is named in each docstring.
+Training and the quality report use these functions, so what the services serve is what was trained.
+"""
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+LABELS = ["background", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "T1-T12"]
+VERTEBRAE = ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
+SAMPLED_SLICES = 24
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+
+def window(hu, low, high):
+    """HU (any integer or float tensor) to [0, 1] in float32: (clip(hu, low, high) - low) / (high - low).
+    Java: io.spinestream.common.imaging.Preprocess.window."""
+    v = hu.to(torch.float32).clamp(low, high)
+    return (v - low) / (high - low)
+
+
+def resize_bilinear(images, height, width):
+    """[..., H, W] float32 to [..., height, width]: bilinear, align_corners=False, no antialiasing.
+    Java: Preprocess.resizeBilinear (equal to this within 1e-7)."""
+    shape = images.shape
+    if shape[-2] == height and shape[-1] == width:
+        return images.clone()
+    flat = images.reshape(-1, 1, shape[-2], shape[-1])
+    out = F.interpolate(flat, size=(height, width), mode="bilinear", align_corners=False)
+    return out.reshape(*shape[:-2], height, width)
+
+
+def resize_labels(labels, height, width):
+    """Label maps [..., H, W] (uint8) to the model's resolution by nearest neighbour (source floor(d * in / out)),
+    how the ground truth is compared with the segmenter's output. Java: PipelineFixture.nearest."""
+    shape = labels.shape
+    flat = labels.reshape(-1, 1, shape[-2], shape[-1]).to(torch.float32)
+    out = F.interpolate(flat, size=(height, width), mode="nearest")
+    return out.reshape(*shape[:-2], height, width).to(torch.uint8)
+
+
+def normalise(windowed, mean, std):
+    """[..., 3, H, W] windowed channels to (v - mean[c]) / std[c]. Java: SliceCollector / CropScorer.input."""
+    m = torch.tensor(mean, dtype=torch.float32).reshape(3, 1, 1)
+    s = torch.tensor(std, dtype=torch.float32).reshape(3, 1, 1)
+    return (windowed - m) / s
+
+
+def neighbours(index, count):
+    """The 2.5D channels of slice `index` in z order: i-1, i, i+1, the edge slice repeated at the ends.
+    Java: SliceCollector (segmenter) and StudyState.channelSop (classifier)."""
+    return [min(max(index - 1 + c, 0), count - 1) for c in range(3)]
+
+
+def regions(label_map, rows, columns):
+    """Per label 1..8 present in a model-resolution label map [h, w]: (pixel count, box in original pixels
+    x0, y0, x1, y1 half-open) with X0 = floor(x0 * columns / w), X1 = ceil((x1 + 1) * columns / w), the same for
+    rows. Java: io.spinestream.segmenter.MaskRegions.of."""
+    h, w = label_map.shape
+    lm = label_map if isinstance(label_map, np.ndarray) else label_map.numpy()
+    out = {}
+    for label in range(1, len(LABELS)):
+        ys, xs = np.nonzero(lm == label)
+        if len(xs) == 0:
+            continue
+        x0 = int(xs.min()) * columns // w
+        y0 = int(ys.min()) * rows // h
+        x1 = -((-(int(xs.max()) + 1) * columns) // w)
+        y1 = -((-(int(ys.max()) + 1) * rows) // h)
+        out[label] = (len(xs), x0, y0, x1, y1)
+    return out
+
+
+def linspace_indices(first, last, count=SAMPLED_SLICES):
+    """numpy.linspace(first, last, count).astype(int). Java: CropPlanner.linspaceIndices."""
+    return [int(v) for v in np.linspace(first, last, count).astype(int)]
+
+
+def plan_crop(per_slice, rows, columns, min_pixels, margin_fraction):
+    """A vertebra's crop from its per-slice regions (list over z of (count, x0, y0, x1, y1) or None):
+    the longest run of slices with at least min_pixels (tie: larger total), the union box widened by
+    max(1, floor(margin * size)) per side and clamped, and 24 linspace-sampled indices; None if not found.
+    Returns (x0, x1, y0, y1, z0, z1, sampled). Java: io.spinestream.cropper.CropPlanner.plan."""
+    best = None  # (length, total, start, end)
+    start, total = -1, 0
+    for k in range(len(per_slice) + 1):
+        region = per_slice[k] if k < len(per_slice) else None
+        if region is not None and region[0] >= min_pixels:
+            if start < 0:
+                start, total = k, 0
+            total += region[0]
+            continue
+        if start >= 0:
+            length = k - start
+            if best is None or length > best[0] or (length == best[0] and total > best[1]):
+                best = (length, total, start, k)
+            start = -1
+    if best is None:
+        return None
+    _, _, z0, z1 = best
+    run = per_slice[z0:z1]
+    x0 = min(r[1] for r in run)
+    y0 = min(r[2] for r in run)
+    x1 = max(r[3] for r in run)
+    y1 = max(r[4] for r in run)
+    mx = max(1, math.floor(margin_fraction * (x1 - x0)))
+    my = max(1, math.floor(margin_fraction * (y1 - y0)))
+    return (max(0, x0 - mx), min(columns, x1 + mx), max(0, y0 - my), min(rows, y1 + my), z0, z1,
+            linspace_indices(z0, z1 - 1))
+
+
+def plan_crops(label_maps, rows, columns, min_pixels, margin_fraction):
+    """Crops of C1..C7 (1..7 -> plan or None) from model-resolution label maps [n, h, w] in z order."""
+    per_slice = [regions(label_maps[k], rows, columns) for k in range(label_maps.shape[0])]
+    return {v: plan_crop([r.get(v) for r in per_slice], rows, columns, min_pixels, margin_fraction)
+            for v in range(1, 8)}
+
+
+def crop_windowed(hu_volume, plan, size, hu_window):
+    """The classifier input of one vertebra before normalisation, [24, 3, size, size] float32: step t,
+    channel c is slice clamp(s_t - 1 + c) of the HU volume [n, rows, columns] (z order), box [y0:y1, x0:x1]
+    windowed to [0, 1] and resized bilinear to size x size. Java: io.spinestream.classifier.CropScorer.input."""
+    x0, x1, y0, y1, _, _, sampled = plan
+    n = hu_volume.shape[0]
+    needed = sorted({i for s in sampled for i in neighbours(s, n)})
+    boxes = resize_bilinear(window(hu_volume[needed][:, y0:y1, x0:x1], hu_window[0], hu_window[1]), size, size)
+    prepared = {i: boxes[j] for j, i in enumerate(needed)}
+    return torch.stack([torch.stack([prepared[i] for i in neighbours(s, n)]) for s in sampled])
+
+
+def crop_input(hu_volume, plan, size, hu_window, mean, std):
+    """crop_windowed, normalised: what the classifier model receives."""
+    return normalise(crop_windowed(hu_volume, plan, size, hu_window), mean, std)

@@ -1,0 +1,95 @@
+"""One command reproduces the shipped models (run from models/ with Debian's /usr/bin/python3):
+
+  /usr/bin/python3 -m spinestream_models.train_all --out shipped
+
+1. generates the training phantoms with the phantom module (seed 1001 for the segmenter, 1002 for the
+   classifier, with more fractures so that there are positives to learn from); the held-out seed 2022 is
+   never used here (nor 9001, the pipeline tests' seed),
+2. trains the segmenter and the classifier in parallel, one core each (checkpoints in build/checkpoints),
+3. exports both to TorchScript with model card and golden file into --out,
+4. runs the quality report on held-out phantoms (results/quality.md, results/quality.json).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import torch
+
+from . import classification, data, segmentation
+
+SEG_SEED = 1001
+CLS_SEED = 1002
+
+
+def train_segmenter(args):
+    torch.set_num_threads(args.threads)
+    config = segmentation.SegConfig(steps=args.seg_steps)
+    root = os.path.join(args.data, "seg")
+    data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
+    volumes = [data.segmentation_arrays(s, config.size, config.hu_window) for s in data.read_studies(root)]
+    model = segmentation.train(config, volumes, log=lambda m: print(m, flush=True))
+    save(args.checkpoints, "segmenter", model, segmentation.config_dict(config))
+
+
+def train_classifier(args):
+    torch.set_num_threads(args.threads)
+    config = classification.ClsConfig(epochs=args.cls_epochs)
+    root = os.path.join(args.data, "cls")
+    data.generate(root, args.cls_studies, CLS_SEED, args.matrix, fracture_probability=config.train_prevalence)
+    generator = torch.Generator().manual_seed(config.seed)
+    crops, targets = classification.crop_dataset(data.read_studies(root), config, generator,
+                                                 log=lambda m: print(m, flush=True))
+    model = classification.train(config, crops, targets, log=lambda m: print(m, flush=True))
+    save(args.checkpoints, "classifier", model, classification.config_dict(config))
+
+
+def save(folder, name, model, config):
+    os.makedirs(folder, exist_ok=True)
+    torch.save({"state_dict": model.state_dict(), "config": config}, os.path.join(folder, name + ".ckpt"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="shipped", help="where the models, cards and golden files go")
+    parser.add_argument("--data", default="build/phantoms", help="where the training phantoms are generated")
+    parser.add_argument("--checkpoints", default="build/checkpoints")
+    parser.add_argument("--matrix", type=int, default=256, help="phantom matrix (rows = columns)")
+    parser.add_argument("--seg-studies", type=int, default=60)
+    parser.add_argument("--seg-steps", type=int, default=3000)
+    parser.add_argument("--cls-studies", type=int, default=100)
+    parser.add_argument("--cls-epochs", type=int, default=6)
+    parser.add_argument("--eval-studies", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per training process")
+    parser.add_argument("--only", choices=["segmenter", "classifier"], help="(internal) train one model")
+    parser.add_argument("--skip-training", action="store_true", help="export and report the checkpoints")
+    args = parser.parse_args(argv)
+    if args.only == "segmenter":
+        return train_segmenter(args)
+    if args.only == "classifier":
+        return train_classifier(args)
+    start = time.time()
+    if not args.skip_training:
+        os.makedirs(args.checkpoints, exist_ok=True)
+        children = []
+        for which in ["segmenter", "classifier"]:
+            log = open(os.path.join(args.checkpoints, which + ".log"), "w")
+            command = [sys.executable, "-m", "spinestream_models.train_all", "--only", which] + (argv or sys.argv[1:])
+            children.append((which, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
+            print("training the %s (log: %s)" % (which, log.name), flush=True)
+        failed = [which for which, child in children if child.wait() != 0]
+        if failed:
+            raise SystemExit("training failed: %s (see %s)" % (", ".join(failed), args.checkpoints))
+        print("trained in %.0f s" % (time.time() - start), flush=True)
+    from . import export, quality
+    cards = export.export_checkpoints(args.checkpoints, args.out)
+    print("exported: " + ", ".join(cards), flush=True)
+    quality.main(["--models", args.out, "--data", os.path.join(args.data, "heldout"),
+                  "--studies", str(args.eval_studies), "--matrix", str(args.matrix)])
+    print("done in %.0f s" % (time.time() - start), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Unit tests of the model contract and training mechanics (pure logic; run: cd models && /usr/bin/python3 -m
+unittest discover -s tests). The Java twins are tested against the same rules in their own modules."""
+import math
+import unittest
+
+import numpy as np
+import torch
+
+from spinestream_models import augment, classification, contract, export, nets, quality
+
+
+class LinspaceTest(unittest.TestCase):
+    def test_matches_numpy_for_short_and_long_runs(self):
+        for first, last in [(0, 0), (3, 10), (5, 28), (0, 23), (17, 80), (2, 200)]:
+            expected = [int(v) for v in np.linspace(first, last, 24)]
+            self.assertEqual(contract.linspace_indices(first, last), expected)
+
+    def test_short_run_repeats_slices(self):
+        indices = contract.linspace_indices(10, 14)
+        self.assertEqual(len(indices), 24)
+        self.assertEqual(indices[0], 10)
+        self.assertEqual(indices[-1], 14)
+        self.assertEqual(sorted(set(indices)), [10, 11, 12, 13, 14])
+
+
+class RegionsTest(unittest.TestCase):
+    def test_box_maps_floor_and_ceil_to_original_pixels(self):
+        labels = np.zeros((10, 10), dtype=np.uint8)
+        labels[2:5, 3:7] = 4  # x 3..6, y 2..4
+        regions = contract.regions(labels, rows=25, columns=33)
+        count, x0, y0, x1, y1 = regions[4]
+        self.assertEqual(count, 12)
+        self.assertEqual((x0, x1), (3 * 33 // 10, math.ceil(7 * 33 / 10)))
+        self.assertEqual((y0, y1), (2 * 25 // 10, math.ceil(5 * 25 / 10)))
+        self.assertEqual(set(regions), {4})
+
+
+class PlanCropTest(unittest.TestCase):
+    def region(self, count, box=(10, 20, 30, 40)):
+        return (count,) + box
+
+    def test_longest_run_wins_and_stray_slices_are_ignored(self):
+        per_slice = [None, self.region(50), self.region(3), self.region(50), self.region(50), self.region(50), None]
+        plan = contract.plan_crop(per_slice, rows=100, columns=100, min_pixels=10, margin_fraction=0.125)
+        self.assertEqual(plan[4:6], (3, 6))
+        self.assertEqual(plan[6], contract.linspace_indices(3, 5))
+
+    def test_tie_goes_to_the_larger_total(self):
+        per_slice = [self.region(20), self.region(20), None, self.region(30), self.region(30)]
+        plan = contract.plan_crop(per_slice, 100, 100, 10, 0.125)
+        self.assertEqual(plan[4:6], (3, 5))
+
+    def test_margin_is_floored_at_least_one_and_clamped(self):
+        per_slice = [self.region(20, (0, 5, 17, 95))]  # width 17 -> floor(2.125) = 2; height 90 -> 11
+        x0, x1, y0, y1, _, _, _ = contract.plan_crop(per_slice, rows=100, columns=20, min_pixels=10,
+                                                     margin_fraction=0.125)
+        self.assertEqual((x0, x1, y0, y1), (0, 19, 0, 100))
+        per_slice = [self.region(20, (40, 40, 44, 44))]  # 4 pixels -> floor(0.5) = 0 -> at least 1
+        self.assertEqual(contract.plan_crop(per_slice, 100, 100, 10, 0.125)[:4], (39, 45, 39, 45))
+
+    def test_not_found(self):
+        self.assertIsNone(contract.plan_crop([None, self.region(5)], 100, 100, 10, 0.125))
+
+
+class PreprocessTest(unittest.TestCase):
+    def test_window_clips_and_scales(self):
+        hu = torch.tensor([-2000, -500, 500, 1500, 3000], dtype=torch.int16)
+        self.assertEqual(contract.window(hu, -500, 1500).tolist(), [0.0, 0.0, 0.5, 1.0, 1.0])
+
+    def test_neighbours_repeat_the_edges(self):
+        self.assertEqual(contract.neighbours(0, 5), [0, 0, 1])
+        self.assertEqual(contract.neighbours(4, 5), [3, 4, 4])
+        self.assertEqual(contract.neighbours(0, 1), [0, 0, 0])
+
+    def test_crop_channels_are_the_sampled_slice_and_its_neighbours(self):
+        hu = torch.stack([torch.full((8, 8), 100 * k, dtype=torch.int16) for k in range(6)])
+        plan = (2, 6, 1, 5, 0, 6, contract.linspace_indices(0, 5))
+        crop = contract.crop_windowed(hu, plan, 4, (0.0, 1000.0))
+        self.assertEqual(tuple(crop.shape), (24, 3, 4, 4))
+        self.assertAlmostEqual(float(crop[0, 0, 0, 0]), 0.0)   # slice 0: neighbours 0, 0, 1
+        self.assertAlmostEqual(float(crop[0, 2, 0, 0]), 0.1, places=6)
+        self.assertAlmostEqual(float(crop[-1, 1, 0, 0]), 0.5, places=6)  # slice 5
+        self.assertAlmostEqual(float(crop[-1, 2, 0, 0]), 0.5, places=6)  # edge repeated
+
+    def test_nearest_labels_take_the_floor_source(self):
+        labels = torch.arange(16, dtype=torch.uint8).reshape(1, 4, 4)
+        self.assertEqual(contract.resize_labels(labels, 2, 2)[0].tolist(), [[0, 2], [8, 10]])
+
+
+class TrainingMechanicsTest(unittest.TestCase):
+    def test_augment_without_transforms_is_the_identity(self):
+        x = torch.rand(3, 3, 32, 32)
+        y = (torch.rand(3, 32, 32) * 9).to(torch.uint8)
+        a, b = augment.augment(x, y, torch.Generator().manual_seed(0), p_flip=0, p_ssr=0, p_distort=0)
+        self.assertLess(float((a - x).abs().max()), 1e-5)
+        self.assertTrue(torch.equal(b, y))
+
+    def test_flip_moves_labels_with_the_image(self):
+        x = torch.zeros(1, 3, 16, 16)
+        x[..., :4] = 1.0
+        y = (x[:, 0] > 0).to(torch.uint8)
+        a, b = augment.augment(x, y, torch.Generator().manual_seed(0), p_flip=1, p_ssr=0, p_distort=0)
+        self.assertTrue(torch.equal((a[:, 0] > 0.5).to(torch.uint8), b))
+        self.assertEqual(int(b[0, 0, -1]), 1)
+
+    def test_schedule_warms_up_then_anneals(self):
+        factors = [augment.warmup_cosine(s, 100) for s in range(100)]
+        self.assertLess(factors[0], factors[4])
+        self.assertAlmostEqual(max(factors), 1.0)
+        self.assertLess(factors[-1], 0.05)
+
+    def test_recalibration_shifts_the_log_odds(self):
+        config = classification.ClsConfig(width=0.25, gru_hidden=8, size=32)
+        model = classification.build(config).eval()
+        before = float(model.head.bias)
+        classification.recalibrate(model, config)
+        logit = lambda p: math.log(p / (1 - p))
+        self.assertAlmostEqual(float(model.head.bias) - before,
+                               logit(config.target_prevalence) - logit(config.train_prevalence), places=5)
+
+    def test_gru_initialisation_is_explicit(self):
+        model = nets.VertebraClassifier("efficientnet_b0", 0.25, 16)
+        for gate in model.gru.weight_hh_l0.data.chunk(3, 0):
+            self.assertTrue(torch.allclose(gate @ gate.T, torch.eye(16), atol=1e-4))
+        self.assertEqual(float(model.gru.bias_ih_l0.abs().sum()), 0.0)
+
+
+class MetricTest(unittest.TestCase):
+    def test_rsna_weights(self):
+        truth = dict({v: 0 for v in contract.VERTEBRAE}, patient_overall=1, C3=1)
+        prediction = dict({v: 0.5 for v in contract.VERTEBRAE}, patient_overall=0.5)
+        # Every label at 0.5 costs ln 2 whatever the weights.
+        self.assertAlmostEqual(quality.rsna_log_loss([(truth, prediction)]), math.log(2))
+        prediction["C3"] = 0.9
+        weights = 14 + 2 + 6
+        expected = (14 * math.log(2) + 2 * -math.log(0.9) + 6 * math.log(2)) / weights
+        self.assertAlmostEqual(quality.rsna_log_loss([(truth, prediction)]), expected)
+
+    def test_auc_counts_ties_half(self):
+        self.assertEqual(quality.auc([0.9, 0.1, 0.5, 0.5], [1, 0, 1, 0]), 0.875)
+        self.assertIsNone(quality.auc([0.1, 0.2], [0, 0]))
+
+
+class GoldenTest(unittest.TestCase):
+    def test_prng_is_the_java_stream(self):
+        # io.spinestream.common.inference.PrngInputTest pins the same values: seed 1 gives 270369 first.
+        x = 1
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        self.assertEqual(x, 270369)
+        self.assertEqual(export.prng_values(1, 1)[0], (270369 >> 8) / 2 ** 24)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,17 @@
+package io.spinestream.it;
+
+import io.spinestream.common.inference.ModelCard;
+
+/** The shipped models the pipeline tests run (models/shipped). */
+final class Models {
+  static final String SEGMENTER_CARD = "spine-seg-b0w025-160.json";
+  static final String CLASSIFIER_CARD = "spine-cls-plainw025-96.json";
+
+  private Models() {}
+
+  /** H (= W) of the shipped segmenter's input, from its card. */
+  static int segmenterInputSize() {
+    long[] shape = ModelCard.read(PipelineFixture.MODELS.resolve(SEGMENTER_CARD)).itemInputShape();
+    return (int) shape[1];
+  }
+}

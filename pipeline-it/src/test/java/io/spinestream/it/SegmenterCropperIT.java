@@ -1,0 +1,126 @@
+package io.spinestream.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.spinestream.events.SliceMask;
+import io.spinestream.events.VertebraCrop;
+import io.spinestream.events.VoxelBox;
+import io.spinestream.phantom.PhantomGenerator;
+import io.spinestream.phantom.PhantomOptions;
+import io.spinestream.phantom.PhantomStudy;
+import io.spinestream.producer.ProducerMain;
+import io.spinestream.schemas.ItStack;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Producer, segmenter and cropper on the real broker and registry with the shipped small segmenter: crops
+ * agree with the phantom ground truth, and killing either service mid-study (kill -9) and starting it again
+ * still gives exactly one set of seven crops per study.
+ */
+class SegmenterCropperIT {
+  private static final Duration PIPELINE_TIMEOUT = Duration.ofMinutes(8);
+
+  @TempDir
+  Path work;
+
+  private List<String> segmenterArgs(String prefix) {
+    List<String> args = new ArrayList<>(ServiceProcess.baseArgs("segmenter", prefix, work));
+    args.addAll(List.of("--segmenter.model.card=" + PipelineFixture.MODELS.resolve(Models.SEGMENTER_CARD),
+        "--segmenter.inference.threads=1", "--segmenter.device=cpu"));
+    return args;
+  }
+
+  private int ingest(String prefix, Path images) throws Exception {
+    return ProducerMain.run(new String[] {"ingest", images.toString(), "--kafka.bootstrap.servers=" + ItStack.BOOTSTRAP_SERVERS,
+        "--registry.url=" + ItStack.REGISTRY_URL, "--topics.prefix=" + prefix, "--topics.partitions=2"}, Map.of());
+  }
+
+  @Test
+  void shouldCropEveryVertebraLikeTheGroundTruth() throws Exception {
+    PhantomOptions options = PipelineFixture.options(3);
+    List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
+    String prefix = "it-" + ItStack.runId() + "-crops.";
+    try (ServiceProcess segmenter = new ServiceProcess("segmenter", work, segmenterArgs(prefix).toArray(String[]::new));
+        ServiceProcess cropper = new ServiceProcess("cropper", work,
+            ServiceProcess.baseArgs("cropper", prefix, work).toArray(String[]::new))) {
+      segmenter.start();
+      cropper.start();
+      segmenter.awaitRunning(Duration.ofMinutes(3));
+      cropper.awaitRunning(Duration.ofMinutes(2));
+      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+
+      List<VertebraCrop> crops = TopicReader.read(prefix + "spine.crops", VertebraCrop.class, 7 * studies.size(),
+          PIPELINE_TIMEOUT, Duration.ofSeconds(3));
+      assertThat(crops).hasSize(7 * studies.size());
+
+      List<Double> ious = new ArrayList<>();
+      StringBuilder table = new StringBuilder("box IoU against the ground truth's crops (held-out phantoms):\n");
+      for (PhantomStudy study : studies) {
+        Map<Integer, Optional<VoxelBox>> truth = PipelineFixture.groundTruthCrops(options, study.studyIndex(),
+            Models.segmenterInputSize(), 10, 0.125);
+        List<VertebraCrop> mine = crops.stream()
+            .filter(c -> c.getStudyInstanceUid().equals(study.studyInstanceUid())).toList();
+        assertThat(mine).extracting(VertebraCrop::getVertebra).doesNotHaveDuplicates().hasSize(7);
+        table.append(study.studyIndex()).append(':');
+        for (VertebraCrop crop : mine) {
+          int label = crop.getVertebra().ordinal() + 1;
+          double iou = crop.getFound() && truth.get(label).isPresent()
+              ? PipelineFixture.iou(crop.getBox(), truth.get(label).get()) : 0;
+          ious.add(iou);
+          table.append(String.format(" %s %.2f", crop.getVertebra(), iou));
+        }
+        table.append('\n');
+      }
+      double mean = ious.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      System.out.printf("%smean IoU %.3f over %d vertebrae%n", table, mean, ious.size());
+      assertThat(mean).as("mean box IoU").isGreaterThanOrEqualTo(0.7);
+    }
+  }
+
+  @Test
+  void shouldEmitExactlyOneSetOfCropsPerStudyAfterKillingEachServiceMidStudy() throws Exception {
+    PhantomOptions options = PipelineFixture.options(2).withSeed(PipelineFixture.HELD_OUT_SEED + 1);
+    List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
+    String prefix = "it-" + ItStack.runId() + "-kill.";
+    String[] cropperArgs = ServiceProcess.baseArgs("cropper", prefix, work).toArray(String[]::new);
+    String[] segArgs = segmenterArgs(prefix).toArray(String[]::new);
+    ServiceProcess segmenter = new ServiceProcess("segmenter", work, segArgs);
+    ServiceProcess cropper = new ServiceProcess("cropper", work, cropperArgs);
+    try {
+      segmenter.start();
+      cropper.start();
+      segmenter.awaitRunning(Duration.ofMinutes(3));
+      cropper.awaitRunning(Duration.ofMinutes(2));
+      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+
+      // Mid-study: masks are flowing, the first study is not finished.
+      TopicReader.awaitAny(prefix + "spine.masks", SliceMask.class, PIPELINE_TIMEOUT);
+      segmenter.kill();
+      cropper.kill();
+      segmenter = new ServiceProcess("segmenter", work, segArgs);
+      cropper = new ServiceProcess("cropper", work, cropperArgs);
+      segmenter.start();
+      cropper.start();
+      segmenter.awaitRunning(Duration.ofMinutes(3));
+      cropper.awaitRunning(Duration.ofMinutes(2));
+
+      List<VertebraCrop> crops = TopicReader.read(prefix + "spine.crops", VertebraCrop.class, 7 * studies.size(),
+          PIPELINE_TIMEOUT, Duration.ofSeconds(10));
+      Map<String, Long> perStudy = crops.stream().collect(Collectors.groupingBy(
+          c -> c.getStudyInstanceUid() + "/" + c.getVertebra(), Collectors.counting()));
+      assertThat(perStudy).as("one crop per study and vertebra, no duplicates after the kills")
+          .hasSize(7 * studies.size()).allSatisfy((key, count) -> assertThat(count).isEqualTo(1L));
+    } finally {
+      segmenter.close();
+      cropper.close();
+    }
+  }
+}
