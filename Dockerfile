@@ -15,7 +15,7 @@ ARG MODULE
 WORKDIR /app
 COPY --from=build /src/${MODULE}/target/lib/ /app/lib/
 COPY --from=build /src/${MODULE}/target/spine-${MODULE}-0.1.0-SNAPSHOT.jar /app/service.jar
-COPY --from=build /src/models/ /app/models/
+COPY --from=build /src/models/shipped/ /app/models/shipped/
 # State stores, spool and DJL's unpacked libtorch live on volumes.
 ENV DJL_CACHE_DIR=/var/lib/spinestream/djl
 VOLUME ["/var/lib/spinestream"]
