@@ -26,7 +26,7 @@ class ClsConfig:
     margin_fraction: float = 0.125
     mask_size: int = 160               # the segmenter's resolution the crops are planned at
     batch: int = 8
-    epochs: int = 6
+    epochs: int = 12
     lr: float = 2e-3
     weight_decay: float = 1e-2
     spatial_dropout: float = 0.2

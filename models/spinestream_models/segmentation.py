@@ -20,7 +20,7 @@ class SegConfig:
     mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
     std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
     batch: int = 8
-    steps: int = 3000
+    steps: int = 2200
     lr: float = 2e-3
     weight_decay: float = 1e-2
     dice_weight: float = 1.0       # loss = weighted cross entropy + dice_weight * soft dice over labels 1..8

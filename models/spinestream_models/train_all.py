@@ -5,7 +5,7 @@
 1. generates the training phantoms with the phantom module (seed 1001 for the segmenter, 1002 for the
    classifier, with more fractures so that there are positives to learn from); the held-out seed 2022 is
    never used here (nor 9001, the pipeline tests' seed),
-2. trains the segmenter and the classifier in parallel, one core each (checkpoints in build/checkpoints),
+2. trains the segmenter (2 threads) and the classifier (1 thread) in parallel (checkpoints in build/checkpoints),
 3. exports both to TorchScript with model card and golden file into --out,
 4. runs the quality report on held-out phantoms (results/quality.md, results/quality.json).
 """
@@ -25,7 +25,7 @@ CLS_SEED = 1002
 
 
 def train_segmenter(args):
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.seg_threads)
     config = segmentation.SegConfig(steps=args.seg_steps)
     root = os.path.join(args.data, "seg")
     data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
@@ -35,7 +35,7 @@ def train_segmenter(args):
 
 
 def train_classifier(args):
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.cls_threads)
     config = classification.ClsConfig(epochs=args.cls_epochs)
     root = os.path.join(args.data, "cls")
     data.generate(root, args.cls_studies, CLS_SEED, args.matrix, fracture_probability=config.train_prevalence)
@@ -58,11 +58,12 @@ def main(argv=None):
     parser.add_argument("--checkpoints", default="build/checkpoints")
     parser.add_argument("--matrix", type=int, default=256, help="phantom matrix (rows = columns)")
     parser.add_argument("--seg-studies", type=int, default=60)
-    parser.add_argument("--seg-steps", type=int, default=3000)
+    parser.add_argument("--seg-steps", type=int, default=2200)
     parser.add_argument("--cls-studies", type=int, default=100)
-    parser.add_argument("--cls-epochs", type=int, default=6)
+    parser.add_argument("--cls-epochs", type=int, default=12)
     parser.add_argument("--eval-studies", type=int, default=60)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per training process")
+    parser.add_argument("--seg-threads", type=int, default=2, help="torch threads of the segmenter's training")
+    parser.add_argument("--cls-threads", type=int, default=1, help="torch threads of the classifier's training")
     parser.add_argument("--only", choices=["segmenter", "classifier"], help="(internal) train one model")
     parser.add_argument("--skip-training", action="store_true", help="export and report the checkpoints")
     args = parser.parse_args(argv)

@@ -44,7 +44,7 @@ public final class ClassifierMain {
       "probability of a vertebra the segmentation did not find (flagged fallback=true)")
       .must(v -> v.matches("0(\\.\\d+)?|1(\\.0+)?"), "must be a probability between 0 and 1");
   static final Setting<Aggregation> AGGREGATION = new Setting<>("classifier.aggregation",
-      "how patient_overall follows from C1..C7: max or noisy-or", Aggregation::parse, Aggregation.MAX, false,
+      "how patient_overall follows from C1..C7: max or noisy-or", Aggregation::parse, Aggregation.NOISY_OR, false,
       v -> true, "");
   static final Setting<Integer> MAX_PIXELS = Setting.integer("classifier.max.pixels", 1024 * 1024,
       "largest rows x columns accepted").between(1, 64 * 1024 * 1024);
