@@ -92,12 +92,7 @@ class ClassifierPipelineIT {
       double auc = RsnaMetric.vertebraAuc(evaluated);
       System.out.printf("held-out phantoms: %d studies, vertebra AUC %.3f, RSNA weighted log loss %.4f%n",
           evaluated.size(), auc, RsnaMetric.logLoss(evaluated));
-      if (Models.qualityGates()) {
-        assertThat(auc).as("fracture AUC over all vertebrae").isGreaterThanOrEqualTo(0.9);
-      } else {
-        System.out.printf("quality gate off (-Dspine.it.quality.gates=true asserts it): AUC %.3f, target 0.9%n", auc);
-      }
-      assertThat(auc).as("AUC is a number: both classes were scored").isBetween(0.0, 1.0);
+      assertThat(auc).as("fracture AUC over all vertebrae").isGreaterThanOrEqualTo(0.9);
       assertThat(scores).allSatisfy(s -> {
         assertThat(s.getScoredAt()).isAfterOrEqualTo(s.getLastSliceReceivedAt());
         assertThat(s.getLastSliceReceivedAt()).isAfterOrEqualTo(s.getFirstSliceReceivedAt());

@@ -10,10 +10,10 @@ final class Models {
   private Models() {}
 
   /**
-   * Whether the pipeline tests assert the model-quality targets of issues 5 and 6 (mean crop IoU >= 0.7,
-   * vertebra AUC >= 0.9) or only report the measured values: {@code -Dspine.it.quality.gates=true}. The
-   * exactly-once and completeness assertions hold either way. Off by default while the shipped models are
-   * below the targets (models/results/quality.md).
+   * Whether SegmenterCropperIT asserts issue 5's crop target (mean box IoU >= 0.7 against the ground truth's
+   * crops) or only reports the value: {@code -Dspine.it.quality.gates=true}. Off by default while the shipped
+   * segmenter is below it on a few studies (0.65 on the test's 3; 0.73 on 60 in models/results/quality.md).
+   * The exactly-once and completeness assertions, and the classifier's AUC target, hold either way.
    */
   static boolean qualityGates() {
     return Boolean.getBoolean("spine.it.quality.gates");
