@@ -10,6 +10,9 @@ import java.util.List;
  *
  * <pre>
  *   bench producer [--slices N] [--threads N] [--out DIR]   DICOM ingest into Kafka vs decode only
+ *   bench models --model PATH.pt ...                         DJL vs PyTorch on the same model
+ *   bench segmenter [--studies 3] [service options]          slices/s through the service vs the bare model
+ *   bench classifier [--studies 8] [service options]         vertebrae/s through the service vs the bare model
  * </pre>
  *
  * Needs a running stack ({@code ./spine bench} starts the development stack).
@@ -25,6 +28,8 @@ public final class BenchmarkMain {
     switch (args[0]) {
       case "producer" -> IngestBenchmark.run(Options.parse(rest));
       case "models" -> ModelBenchmark.run(rest);
+      case "segmenter" -> SegmenterBenchmark.run(rest);
+      case "classifier" -> ClassifierBenchmark.run(rest);
       default -> usage();
     }
   }
@@ -33,6 +38,9 @@ public final class BenchmarkMain {
     System.err.println("usage: bench producer [--slices N] [--threads N] [--work DIR] [--results FILE]");
     System.err.println("       bench models --model PATH.pt --card PATH.json [--threads T] [--batch B] [--iterations K]"
         + " [--warmup N] [--results FILE]");
+    System.err.println("       bench segmenter|classifier [--studies N] [--matrix 256] [--seed 31] [--threads T]"
+        + " [--workers 1] [--batch 4] [--max-delay-ms 5] [--repeat 3] [--partitions 6] [--card PATH.json]"
+        + " [--work DIR] [--results FILE] [--note TEXT]");
     System.exit(2);
   }
 
