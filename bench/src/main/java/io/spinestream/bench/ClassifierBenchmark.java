@@ -29,7 +29,6 @@ import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.segmenter.MaskRegions;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,25 +102,37 @@ final class ClassifierBenchmark {
         ClassifierMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 8, args);
     String load = ServiceBench.loadAverage();
     String runId = ServiceBench.runId("classifier");
-    String input = runId + ".";
-    ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-    SchemaRegistryClient registry = ServiceBench.registry(options);
-    List<Series> series = SegmenterBenchmark.load(options, registry, input);
-    int slices = series.stream().mapToInt(s -> s.slices().size()).sum();
-    ModelCard card = ModelCard.read(options.card());
-    List<VertebraCrop> crops = groundTruthCrops(options, card, series);
-    List<Work> work = new ArrayList<>();
-    for (VertebraCrop crop : crops) {
-      if (crop.getFound()) {
-        Series s = series.stream().filter(x -> x.manifest().getSeriesInstanceUid().equals(crop.getSeriesInstanceUid()))
-            .findFirst().orElseThrow();
-        work.add(new Work(s, crop));
-      }
+    try {
+      String input = runId + ".";
+      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
+      SchemaRegistryClient registry = ServiceBench.registry(options);
+      List<Series> series = SegmenterBenchmark.load(options, registry, input);
+      int slices = series.stream().mapToInt(s -> s.slices().size()).sum();
+      ModelCard card = ModelCard.read(options.card());
+      List<VertebraCrop> crops = groundTruthCrops(options, card, series);
+      List<Work> work = found(crops, series);
+      System.err.printf("%d series, %d slices, %d of %d vertebrae found in the ground truth%n", series.size(),
+          slices, work.size(), crops.size());
+      List<Round> rounds = rounds(options, registry, runId, crops, work);
+      report(options, card, series.size(), slices, work.size(), crops.size(), rounds, load);
+    } finally {
+      ServiceBench.deleteTopics(options, runId);
     }
-    int n = work.size();
-    System.err.printf("%d series, %d slices, %d of %d vertebrae found in the ground truth%n", series.size(), slices, n,
-        crops.size());
+  }
 
+  /** The crops the model scores (found), each with its series. */
+  private static List<Work> found(List<VertebraCrop> crops, List<Series> series) {
+    Map<String, Series> bySeries = new HashMap<>();
+    series.forEach(s -> bySeries.put(s.manifest().getSeriesInstanceUid(), s));
+    return crops.stream().filter(VertebraCrop::getFound)
+        .map(crop -> new Work(bySeries.get(crop.getSeriesInstanceUid()), crop)).toList();
+  }
+
+  /** The rounds: bare model only, bare model + preprocessing and the service both ways, in rotating order. */
+  private static List<Round> rounds(Options options, SchemaRegistryClient registry, String runId,
+      List<VertebraCrop> crops, List<Work> work) throws Exception {
+    String input = runId + ".";
+    int n = work.size();
     List<Round> rounds = new ArrayList<>();
     try (BareModel bare = new BareModel(options, ModelCard.TASK_VERTEBRA_FRACTURE)) {
       Prep prep = Prep.of(bare.model.card());
@@ -149,12 +160,12 @@ final class ClassifierBenchmark {
         Round r = new Round(bareSeconds[0], bareSeconds[1], all.seconds(), after.seconds(), all.startSeconds(),
             all.firstOutput(), after.catchUp(), all.meanBatch(), difference, all.deadLetters() + after.deadLetters());
         rounds.add(r);
-        System.err.printf("round %d: model only %.1f vertebrae/s, model + preprocessing %.1f, service (all input on the"
-                + " topics) %.1f, service (crops after slices) %.1f; max |p service - p bare| %.2g%n", round,
+        System.err.printf("round %d: model only %.1f vertebrae/s, model + preprocessing %.1f, service (all input on"
+                + " the topics) %.1f, service (crops after slices) %.1f; max |p service - p bare| %.2g%n", round,
             n / r.modelOnly(), n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), difference);
       }
     }
-    report(options, card, series.size(), slices, n, crops.size(), rounds, load);
+    return rounds;
   }
 
   /**

@@ -20,7 +20,6 @@ import io.spinestream.segmenter.MaskRegions;
 import io.spinestream.segmenter.SegmenterMain;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,18 +66,28 @@ final class SegmenterBenchmark {
         SegmenterMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 3, args);
     String load = ServiceBench.loadAverage();
     String runId = ServiceBench.runId("segmenter");
-    String input = runId + ".";
-    ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-    SchemaRegistryClient registry = ServiceBench.registry(options);
-    List<Series> series = load(options, registry, input);
-    int n = series.stream().mapToInt(s -> s.slices().size()).sum();
-    System.err.printf("%d series, %d slices on %s*%n", series.size(), n, input);
+    try {
+      String input = runId + ".";
+      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
+      SchemaRegistryClient registry = ServiceBench.registry(options);
+      List<Series> series = load(options, registry, input);
+      int n = series.stream().mapToInt(s -> s.slices().size()).sum();
+      System.err.printf("%d series, %d slices on %s*%n", series.size(), n, input);
+      ModelCard card = ModelCard.read(options.card());
+      List<Round> rounds = rounds(options, registry, runId, series, n);
+      report(options, card, series.size(), n, rounds, load);
+    } finally {
+      ServiceBench.deleteTopics(options, runId);
+    }
+  }
 
+  /** The rounds: bare model only, bare model + preprocessing and the service, in rotating order. */
+  private static List<Round> rounds(Options options, SchemaRegistryClient registry, String runId, List<Series> series,
+      int n) throws Exception {
+    String input = runId + ".";
     List<Round> rounds = new ArrayList<>();
-    ModelCard card;
     try (BareModel bare = new BareModel(options, ModelCard.TASK_SEGMENTATION)) {
-      card = bare.model.card();
-      Prep prep = Prep.of(card);
+      Prep prep = Prep.of(bare.model.card());
       List<float[]> inputs = new ArrayList<>(n);
       for (Series s : series) {
         List<float[]> windowed = s.slices().stream().map(slice -> prepare(slice, prep)).toList();
@@ -110,7 +119,7 @@ final class SegmenterBenchmark {
             n / r.withPreprocessing(), n / r.service(), r.firstMask(), r.identicalMasks(), n, r.serviceMeanBatch());
       }
     }
-    report(options, card, series.size(), n, rounds, load);
+    return rounds;
   }
 
   /** The ingested slices and manifests, grouped by series in the manifests' z order. */

@@ -120,7 +120,12 @@ final class ServiceBench {
             + " next to it)");
       }
       List<String> command = new ArrayList<>(List.of("bench", service));
-      command.addAll(args);
+      for (int i = 0; i < args.size(); i += 2) {
+        // The note is printed with the results; it does not change what is measured.
+        if (!args.get(i).equals("--note")) {
+          command.addAll(args.subList(i, i + 2));
+        }
+      }
       String bootstrap = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
       String registry = System.getenv().getOrDefault("REGISTRY_URL", "http://127.0.0.1:8081/apis/ccompat/v7");
       return new Options(service, studies, matrix, seed, threads, workers, batch, Duration.ofMillis(maxDelayMs),
@@ -193,6 +198,22 @@ final class ServiceBench {
     Properties props = new Properties();
     props.put("bootstrap.servers", options.bootstrap());
     return props;
+  }
+
+  /**
+   * Deletes every topic of a benchmark run (input, outputs, the services' changelogs): a run writes hundreds of
+   * megabytes that nothing reads again.
+   */
+  static void deleteTopics(Options options, String runId) {
+    try (Admin admin = Admin.create(adminProperties(options))) {
+      List<String> topics = admin.listTopics().names().get(60, TimeUnit.SECONDS).stream()
+          .filter(name -> name.startsWith(runId)).toList();
+      admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      System.err.println("could not delete the topics of " + runId + ": " + e.getMessage());
+    }
   }
 
   /** Creates the topics (as the services would) so that they can be watched before the service starts. */
