@@ -197,31 +197,12 @@ final class SegmenterBenchmark {
       List<Tensor> logits = bare.run(inputs);
       for (int w = 0; w < work.size(); w++) {
         CtSlice slice = work.get(w).slice();
-        byte[] labels = argmax(logits.get(w).data(), pixels);
+        byte[] labels = MaskRegions.argmax(logits.get(w).data(), pixels);
         regions.put(slice.getSopInstanceUid(), MaskRegions.of(labels, prep.height(), prep.width(), slice.getRows(),
             slice.getColumns()));
       }
     }
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  /** Class with the highest logit per pixel; logits are [classes, H, W] (the segmenter's rule). */
-  static byte[] argmax(float[] logits, int pixels) {
-    int classes = logits.length / pixels;
-    byte[] labels = new byte[pixels];
-    for (int p = 0; p < pixels; p++) {
-      int best = 0;
-      float bestValue = logits[p];
-      for (int c = 1; c < classes; c++) {
-        float value = logits[c * pixels + p];
-        if (value > bestValue) {
-          best = c;
-          bestValue = value;
-        }
-      }
-      labels[p] = (byte) best;
-    }
-    return labels;
   }
 
   /**

@@ -369,14 +369,8 @@ final class ServiceBench {
     static Prep of(ModelCard card) {
       long[] item = card.itemInputShape();
       var pre = card.preprocessing();
-      float[] mean = new float[3];
-      float[] std = new float[3];
-      for (int c = 0; c < 3; c++) {
-        mean[c] = pre.mean().get(c).floatValue();
-        std[c] = pre.std().get(c).floatValue();
-      }
       return new Prep((int) item[item.length - 2], (int) item[item.length - 1], pre.huWindow().get(0).floatValue(),
-          pre.huWindow().get(1).floatValue(), mean, std);
+          pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues());
     }
 
     /** Writes {@code (v - mean[c]) / std[c]} of a windowed, resized channel at {@code offset}. */

@@ -17,6 +17,25 @@ public final class MaskRegions {
 
   private MaskRegions() {}
 
+  /** Class with the highest logit per pixel; logits are [classes, H, W]. */
+  public static byte[] argmax(float[] logits, int pixels) {
+    int classes = logits.length / pixels;
+    byte[] labels = new byte[pixels];
+    for (int p = 0; p < pixels; p++) {
+      int best = 0;
+      float bestValue = logits[p];
+      for (int c = 1; c < classes; c++) {
+        float value = logits[c * pixels + p];
+        if (value > bestValue) {
+          best = c;
+          bestValue = value;
+        }
+      }
+      labels[p] = (byte) best;
+    }
+    return labels;
+  }
+
   /** The regions of labels 1..8 present in the map, in label order. */
   public static List<LabelRegion> of(byte[] labels, int height, int width, int rows, int columns) {
     int classes = LABEL_NAMES.length;

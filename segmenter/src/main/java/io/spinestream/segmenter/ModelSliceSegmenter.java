@@ -29,7 +29,7 @@ final class ModelSliceSegmenter implements SliceSegmenter {
       }
       List<byte[]> labels = new ArrayList<>(inputs.size());
       for (CompletableFuture<Tensor> future : pending) {
-        labels.add(argmax(future.get().data(), height * width));
+        labels.add(MaskRegions.argmax(future.get().data(), height * width));
       }
       return labels;
     } catch (InterruptedException e) {
@@ -39,24 +39,5 @@ final class ModelSliceSegmenter implements SliceSegmenter {
       // A model that fails is not the record's fault: the series is processed again after a pause.
       throw new RetryLaterException("segmentation failed: " + e.getCause(), e.getCause());
     }
-  }
-
-  /** Class with the highest logit per pixel; logits are [classes, H, W]. */
-  static byte[] argmax(float[] logits, int pixels) {
-    int classes = logits.length / pixels;
-    byte[] labels = new byte[pixels];
-    for (int p = 0; p < pixels; p++) {
-      int best = 0;
-      float bestValue = logits[p];
-      for (int c = 1; c < classes; c++) {
-        float value = logits[c * pixels + p];
-        if (value > bestValue) {
-          best = c;
-          bestValue = value;
-        }
-      }
-      labels[p] = (byte) best;
-    }
-    return labels;
   }
 }

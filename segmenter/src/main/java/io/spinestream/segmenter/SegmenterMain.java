@@ -83,14 +83,8 @@ public final class SegmenterMain {
   static SegmenterSpec spec(ModelCard card) {
     long[] shape = card.itemInputShape();
     var pre = card.preprocessing();
-    float[] mean = new float[3];
-    float[] std = new float[3];
-    for (int c = 0; c < 3; c++) {
-      mean[c] = pre.mean().get(c).floatValue();
-      std[c] = pre.std().get(c).floatValue();
-    }
     return new SegmenterSpec((int) shape[1], (int) shape[2], pre.huWindow().get(0).floatValue(),
-        pre.huWindow().get(1).floatValue(), mean, std, new ModelRef(card.name(), card.version(), card.sha256()));
+        pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(), new ModelRef(card.name(), card.version(), card.sha256()));
   }
 
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */

@@ -51,7 +51,25 @@ public record ModelCard(
   /** HU window applied to raw Hounsfield units, then per-channel normalisation {@code (v - mean) / std}. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Preprocessing(@JsonProperty("hu_window") List<Double> huWindow, List<Double> mean,
-      List<Double> std, JsonNode resize) {}
+      List<Double> std, JsonNode resize) {
+    /** The per-channel means as the float the preprocessing computes in. */
+    public float[] meanValues() {
+      return floats(mean);
+    }
+
+    /** The per-channel standard deviations as floats. */
+    public float[] stdValues() {
+      return floats(std);
+    }
+
+    private static float[] floats(List<Double> values) {
+      float[] out = new float[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = values.get(i).floatValue();
+      }
+      return out;
+    }
+  }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Output(List<Long> shape, JsonNode meaning) {}
