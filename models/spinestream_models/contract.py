@@ -75,6 +75,60 @@ def regions(label_map, rows, columns):
     return out
 
 
+LEVEL_ORDERING = "monotone-levels-v1"
+
+
+def level_states(counts):
+    """The study-level rule that names each slice's vertebral level consistently along z (card
+    postprocessing.level_ordering = "monotone-levels-v1"). counts: per slice in z order (index 0 the most
+    inferior: z ascending is inferior to superior), the pixel count of each label 0..8 of the model's argmax.
+
+    Going from the most superior slice down, the level never decreases: states 0 (above the spine: nothing
+    there is a vertebra), 1..7 (C1..C7), 8 (thoracic). Among all such sequences the one that keeps the most
+    pixels at the label the model gave them wins (state 0 keeps none), ties to the smaller state, so that a
+    slice labelled out of order (a level swapped with its neighbour, a skull-base ring taken for a vertebra)
+    takes the level its neighbours agree on. Integer arithmetic, so the Java twin agrees exactly.
+    Returns the state of each slice, in the order of `counts`. Java: io.spinestream.segmenter.LevelOrdering."""
+    states = len(LABELS)
+    n = len(counts)
+    if n == 0:
+        return []
+    best = [0] * states
+    back = []
+    for k in range(n - 1, -1, -1):  # superior to inferior
+        gains = [0] + [int(counts[k][s]) for s in range(1, states)]
+        pointer, running, running_at = [], None, 0
+        new_best = []
+        for s in range(states):
+            if running is None or best[s] > running:
+                running, running_at = best[s], s
+            pointer.append(running_at)
+            new_best.append(running + gains[s])
+        back.append(pointer)
+        best = new_best
+    result = [0] * n
+    state = max(range(states), key=lambda s: (best[s], -s))
+    for k in range(n):  # back[n - 1 - k] holds slice k's pointers to the slice above it
+        result[k] = state
+        state = back[n - 1 - k][state]
+    return result
+
+
+def order_levels(label_maps):
+    """Applies level_states to label maps [n, h, w] (z order): a slice in state 0 loses its foreground, a slice
+    in state s >= 1 has every vertebra pixel (labels 1..8) relabelled s, except that in a C1 slice pixels
+    labelled C2 stay C2 (the dens rises into the ring of the atlas). Java: LevelOrdering.apply."""
+    lm = label_maps if isinstance(label_maps, np.ndarray) else label_maps.numpy()
+    counts = [np.bincount(lm[k].ravel(), minlength=len(LABELS))[:len(LABELS)] for k in range(lm.shape[0])]
+    out = lm.copy()
+    for k, state in enumerate(level_states(counts)):
+        vertebra = (lm[k] >= 1) & (lm[k] < len(LABELS))
+        if state == 1:
+            vertebra &= lm[k] != 2
+        out[k][vertebra] = state
+    return out if isinstance(label_maps, np.ndarray) else torch.from_numpy(out)
+
+
 def linspace_indices(first, last, count=SAMPLED_SLICES):
     """numpy.linspace(first, last, count).astype(int). Java: CropPlanner.linspaceIndices."""
     return [int(v) for v in np.linspace(first, last, count).astype(int)]

@@ -85,6 +85,7 @@ def segmenter_card(config, params, training=None, metrics=None):
         "output": {"shape": [-1, len(contract.LABELS), config.size, config.size],
                    "meaning": "per-pixel logits over the labels (argmax over dim 1 gives the label map)"},
         "labels": contract.LABELS,
+        "postprocessing": {"level_ordering": config.level_ordering},
         "architecture": {"encoder": "efficientnet_b0", "width": config.width, "decoder_width": config.decoder_width,
                          "parameters": params},
         "training": training or {}, "metrics": metrics or {},

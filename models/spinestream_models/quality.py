@@ -77,6 +77,16 @@ def load(models, task):
     raise SystemExit("no %s model card in %s" % (task, models))
 
 
+def postprocess(seg_card, label_maps):
+    """What the segmenter service does to the argmax before masks leave it, as the card says."""
+    rule = seg_card.get("postprocessing", {}).get("level_ordering", "")
+    if rule == contract.LEVEL_ORDERING:
+        return contract.order_levels(label_maps)
+    if rule:
+        raise SystemExit("%s: unknown postprocessing.level_ordering %r" % (seg_card["name"], rule))
+    return label_maps
+
+
 @torch.no_grad()
 def evaluate(models, root, log=print):
     seg_card, seg = load(models, "segmentation-2.5d")
@@ -99,7 +109,7 @@ def evaluate(models, root, log=print):
         for b in range(0, n, 16):
             x = torch.stack([windowed[contract.neighbours(i, n)] for i in range(b, min(n, b + 16))])
             predicted.append(seg(contract.normalise(x, seg_pre["mean"], seg_pre["std"])).argmax(1).to(torch.uint8))
-        predicted = torch.cat(predicted)
+        predicted = postprocess(seg_card, torch.cat(predicted))
         truth = contract.resize_labels(study.labels, size, size)
         for v in range(1, 8):
             p, t = predicted == v, truth == v

@@ -28,6 +28,8 @@ class SegConfig:
     presence_weight: float = 0.5   # + presence_weight * BCE of the slice's label presence (training-only head)
     focus_fraction: float = 0.6    # share of slices drawn from the cervical spine (labels 1..7 present)
     seed: int = 1001
+    # The study-level rule applied to the argmax before masks leave the segmenter ("" for none).
+    level_ordering: str = contract.LEVEL_ORDERING
 
     @staticmethod
     def full():
@@ -104,13 +106,15 @@ def train(config: SegConfig, volumes, log=print):
 
 @torch.no_grad()
 def predict(model, windowed, config: SegConfig, batch=16):
-    """Label maps [n, S, S] uint8 (argmax) of a windowed study [n, S, S], as the segmenter service computes them."""
+    """Label maps [n, S, S] uint8 (argmax, then the level ordering) of a windowed study [n, S, S], as the segmenter
+    service computes them."""
     n = windowed.shape[0]
     out = []
     for b in range(0, n, batch):
         x = contract.normalise(inputs_25d(windowed, range(b, min(n, b + batch))), config.mean, config.std)
         out.append(model(x).argmax(dim=1).to(torch.uint8))
-    return torch.cat(out)
+    labels = torch.cat(out)
+    return contract.order_levels(labels) if config.level_ordering == contract.LEVEL_ORDERING else labels
 
 
 def dice_per_label(predicted, truth, labels=range(1, 8)):

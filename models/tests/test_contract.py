@@ -35,6 +35,64 @@ class RegionsTest(unittest.TestCase):
         self.assertEqual(set(regions), {4})
 
 
+class LevelOrderingTest(unittest.TestCase):
+    @staticmethod
+    def counts(levels):
+        """Per slice (listed superior first, as a reader scrolls) a 100-pixel region of the given label."""
+        rows = []
+        for label in reversed(levels):
+            row = [0] * len(contract.LABELS)
+            row[label] += 100
+            rows.append(row)
+        return rows
+
+    def test_slice_out_of_order_takes_its_neighbours_level(self):
+        states = contract.level_states(self.counts([1, 1, 2, 2, 4, 2, 3, 3]))
+        self.assertEqual(list(reversed(states)), [1, 1, 2, 2, 2, 2, 3, 3])
+
+    def test_ring_above_the_atlas_is_not_a_vertebra(self):
+        states = contract.level_states(self.counts([3, 5, 1, 1, 1, 2, 2, 2]))
+        self.assertEqual(list(reversed(states)), [0, 0, 1, 1, 1, 2, 2, 2])
+
+    def test_is_the_best_monotone_sequence_with_ties_to_the_smaller_state(self):
+        generator = np.random.default_rng(7)
+        for _ in range(200):
+            n = int(generator.integers(1, 5))
+            counts = generator.integers(0, 4, size=(n, len(contract.LABELS))).tolist()
+
+            def sequences(length, low):  # non-decreasing from the superior slice (the last index) down
+                if length == 0:
+                    yield []
+                    return
+                for s in range(low, len(contract.LABELS)):
+                    for rest in sequences(length - 1, s):
+                        yield [s] + rest
+
+            def gain(superior_first):
+                return sum(0 if s == 0 else counts[n - 1 - i][s] for i, s in enumerate(superior_first))
+
+            best = max(gain(seq) for seq in sequences(n, 0))
+            states = contract.level_states(counts)
+            self.assertEqual(gain(list(reversed(states))), best)
+            self.assertTrue(all(a >= b for a, b in zip(states, states[1:])), states)
+
+    def test_relabels_pixels_and_keeps_the_dens_in_the_atlas(self):
+        maps = np.zeros((3, 4, 4), dtype=np.uint8)
+        maps[2, 0, :] = 6           # most superior slice: a ring far from any vertebra
+        maps[1, 0, :] = 1           # atlas ...
+        maps[1, 1, 1] = 2           # ... with the dens inside
+        maps[1, 2, 0] = 3           # ... and one stray pixel named C3
+        maps[0, 0, :] = 2
+        maps[0, 1, :2] = 3          # C2 slice, partly named C3
+        out = contract.order_levels(maps)
+        self.assertEqual(out[2].max(), 0)
+        self.assertEqual(sorted(set(out[1][maps[1] > 0].tolist())), [1, 2])
+        self.assertEqual(out[1, 1, 1], 2)
+        self.assertEqual(out[1, 2, 0], 1)
+        self.assertTrue((out[0][maps[0] > 0] == 2).all())
+        self.assertTrue(((out > 0) == ((maps > 0) & (np.arange(3)[:, None, None] < 2))).all())
+
+
 class PlanCropTest(unittest.TestCase):
     def region(self, count, box=(10, 20, 30, 40)):
         return (count,) + box
