@@ -74,6 +74,7 @@ public final class DicomReader {
     }
 
     short[] hounsfieldUnits = PixelDataDecoder.decode(list.getPixelData(), transferSyntax, format, source);
+    ValuePlausibility.check(format, hounsfieldUnits, attributes, source);
     return new DicomReadResult.Image(new DicomImage(
         studyUid,
         seriesUid,

@@ -23,5 +23,7 @@ public enum RejectionReason {
   /** Larger than the configured limits (file bytes or rows x columns). */
   TOO_LARGE,
   /** Same size check across a series: a slice whose rows x columns differ from the series'. */
-  INCONSISTENT_SIZE
+  INCONSISTENT_SIZE,
+  /** Pixels that cannot be a CT's Hounsfield units: many beyond the int16 range after rescaling (clamped). */
+  IMPLAUSIBLE_VALUES
 }
