@@ -41,13 +41,15 @@ public final class CropperMain {
       "how long a completed series is remembered to recognise late duplicates");
   static final Setting<Duration> PUNCTUATE = Setting.millis("cropper.punctuate.interval.ms", 1_000L,
       "how often timeouts are checked");
+  static final Setting<Integer> MIN_SLICES = Setting.integer("cropper.min.slices", CropperConfig.DEFAULT_MIN_SLICES,
+      "a series with fewer slices is dead-lettered (SERIES_TOO_SHORT), not cropped or scored").between(1, 100_000);
 
   private CropperMain() {}
 
   static List<Setting<?>> settings() {
     List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
     all.addAll(STREAMS.all());
-    all.addAll(List.of(MIN_PIXELS, MARGIN, SERIES_TIMEOUT, COMPLETED_RETENTION, PUNCTUATE));
+    all.addAll(List.of(MIN_PIXELS, MARGIN, SERIES_TIMEOUT, COMPLETED_RETENTION, PUNCTUATE, MIN_SLICES));
     return all;
   }
 
@@ -68,7 +70,8 @@ public final class CropperMain {
   /** The configuration the topology runs with. */
   static CropperConfig config(Settings settings) {
     return new CropperConfig(settings.get(MIN_PIXELS), Double.parseDouble(settings.get(MARGIN)),
-        settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(PUNCTUATE));
+        settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(PUNCTUATE),
+        settings.get(MIN_SLICES));
   }
 
   static CropperTopics topics(KafkaSettings kafka) {

@@ -28,7 +28,8 @@ import org.slf4j.MDC;
 /**
  * Collects a series' masks and manifest (both keyed by study, co-partitioned) and, once every slice of the
  * manifest has its mask, emits one {@link VertebraCrop} per vertebra C1..C7 (found or not) and frees the
- * series' state, in one exactly-once transaction. Masks may come in any order and more than once (the
+ * series' state, in one exactly-once transaction. A manifest of fewer than {@code cropper.min.slices} slices
+ * is dead-lettered ({@code SERIES_TOO_SHORT}) instead. Masks may come in any order and more than once (the
  * slice index makes a duplicate overwrite its twin). A series that stops progressing is dead-lettered
  * after the configured timeout (wall clock), with what was missing.
  */
@@ -120,6 +121,18 @@ final class MaskAggregator implements Processor<String, byte[], String, Specific
       if (completed.get(key) != null) {
         LOG.info("manifest of series {} arrived again after its crops were made: ignored",
             manifest.getSeriesInstanceUid());
+        return;
+      }
+      if (manifest.getSliceCount() < config.minSlices()) {
+        // One-slice and scout-like series cannot hold C1..C7: a score for them would look like a study's.
+        deadLetter(record, DeadLetters.forRecord(STAGE, "SERIES_TOO_SHORT", String.format(
+            "series %s of study %s has %d slice(s); at least %d are needed to cover C1..C7 (cropper.min.slices): "
+                + "not cropped, so not scored", manifest.getSeriesInstanceUid(), manifest.getStudyInstanceUid(),
+            manifest.getSliceCount(), config.minSlices()), null, topics.series().name(),
+            context.recordMetadata().map(RecordMetadata::partition).orElse(-1),
+            context.recordMetadata().map(RecordMetadata::offset).orElse(-1L), record.key(), record.value()));
+        series.delete(key);
+        completed.put(key, context.currentSystemTimeMs());
         return;
       }
       SeriesState state = state(key, manifest.getStudyInstanceUid(), manifest.getSeriesInstanceUid());

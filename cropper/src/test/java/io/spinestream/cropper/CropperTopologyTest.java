@@ -177,6 +177,29 @@ class CropperTopologyTest {
   }
 
   @Test
+  void shouldDeadLetterASeriesTooShortToCoverTheCervicalSpineInsteadOfCroppingIt() {
+    masksOf("1.2.3", 1).forEach(m -> send(masks, "1.2.3", m, Topics.MASKS.name()));
+    send(series, "1.2.3", manifestOf("1.2.3", 1), Topics.SERIES.name());
+    masksOf("1.2.4", 10).forEach(m -> send(masks, "1.2.4", m, Topics.MASKS.name()));
+    send(series, "1.2.4", manifestOf("1.2.4", 10), Topics.SERIES.name());
+
+    assertThat(deadLetters.readValuesToList()).singleElement().satisfies(l -> {
+      assertThat(l.getStage()).isEqualTo("cropper");
+      assertThat(l.getReasonCode()).isEqualTo("SERIES_TOO_SHORT");
+      assertThat(l.getReason()).contains("1 slice(s)").contains("at least 10");
+      assertThat(l.getKey()).isEqualTo("1.2.3");
+      assertThat(l.getSourceTopic()).isEqualTo(Topics.SERIES.name());
+    });
+    assertThat(crops.readValuesToList()).as("only the 10-slice series is cropped").hasSize(7)
+        .allSatisfy(c -> assertThat(c.getStudyInstanceUid()).isEqualTo("1.2.4"));
+    // A replay of the short series is recognised, not dead-lettered again.
+    send(series, "1.2.3", manifestOf("1.2.3", 1), Topics.SERIES.name());
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(driver.<String, SeriesState>getKeyValueStore(MaskAggregator.SERIES_STORE).approximateNumEntries())
+        .as("state freed").isZero();
+  }
+
+  @Test
   void shouldDeadLetterAMaskWithAnImpossibleSliceIndex() {
     SliceMask bad = masksOf("1.2.3", 5).get(0);
     bad.setSliceIndex(7);
