@@ -16,13 +16,16 @@ cmd_test() {
   stack_settings
   stack_reset > /dev/null 2>&1 || true
   stack_up
+  # FaultInjectionIT kills and restarts the broker and registry on purpose: no job notices from this shell.
+  disown -a 2>/dev/null || true
   # Stop exactly what we started, whatever happens to the build.
   trap 'stack_down' EXIT
   log "models: unit tests of the contract and the training mechanics (Debian's /usr/bin/python3) ..."
   (cd "$SPINE_ROOT/models" && /usr/bin/python3 -m unittest discover -s tests) || die "models unit tests failed"
   (cd "$SPINE_ROOT" && mvn -B -Dstyle.color=never verify \
     "-Dspine.it.bootstrap.servers=$STACK_BOOTSTRAP_SERVERS" \
-    "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" "$@")
+    "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" \
+    "-Dspine.it.stack.dir=$SPINE_STACK_DIR" "$@")
 }
 
 run_usage() {
