@@ -32,6 +32,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   tools replay-offsets --replay.groups=G1,G2 --replay.topics=T1,T2 --replay.from=2026-11-26T10:00:00Z
  *   tools watch --watch.studies=UID1,UID2 [--watch.labels=train.csv] [--watch.timeout.ms=600000]
  *               [--watch.interval.ms=5000] [--watch.ready.file=FILE] [--watch.require.unseen=true]
+ *   tools dead-letters [--dead-letters.stage=S] [--dead-letters.reason=CODE] [--dead-letters.redrive=true] ...
+ *               (see {@link DeadLetterTool})
  * </pre>
  *
  * {@code evaluate} reads every StudyScore on {@code <topics.prefix>spine.scores} up to the end of the topic
@@ -103,6 +105,9 @@ public final class ToolsMain {
   }
 
   static int run(String[] args, Map<String, String> environment) throws Exception {
+    if (Arrays.asList(args).contains("dead-letters")) {
+      return DeadLetterTool.run(args, environment, System.out);
+    }
     Settings settings = settings(environment, args);
     if (settings.arguments().equals(List.of("watch"))) {
       return watch(settings, System.out);
