@@ -13,7 +13,7 @@ faults  FaultInjectionIT: phantom studies stream through producer, segmenter, cr
         StudyScore per study is required. --short (default, also part of ./spine test): 6 studies, each
         fault once (about 10 min on 2 cores); --long: 16 studies, three rounds of kills, two broker
         restarts, two 45 s registry outages. --seed replays a schedule (each run prints its seed).
-soak    SoakIT: a study every --interval seconds (default 20) for --minutes (default 10), then the
+soak    SoakIT: a study every --interval seconds (default 12) for --minutes (default 10), then the
         backlog drains; prints RSS of every service and consumer lag over time, sent and received.
         ./spine test runs it for 2 minutes.
 
@@ -61,7 +61,7 @@ cmd_faults() {
 }
 
 cmd_soak() {
-  local minutes=10 interval=20
+  local minutes=10 interval=12
   while (($#)); do
     case $1 in
       --minutes) [[ $# -ge 2 ]] || die "--minutes needs a number"; minutes=$2; shift 2 ;;

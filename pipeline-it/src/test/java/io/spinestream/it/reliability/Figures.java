@@ -107,7 +107,7 @@ final class Figures {
     System.out.flush();
     try {
       Path dir = Files.createDirectories(Path.of("target", "reliability"));
-      Files.writeString(dir.resolve(suite.replaceAll("[^a-zA-Z0-9-]+", "-") + ".txt"), text);
+      Files.writeString(dir.resolve(suite.replaceAll("[^a-zA-Z0-9-]+", "-").replaceAll("-+$", "") + ".txt"), text);
     } catch (IOException e) {
       System.err.println("could not keep the figures under target/reliability: " + e);
     }

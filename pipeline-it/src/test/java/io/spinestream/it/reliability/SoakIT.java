@@ -1,0 +1,140 @@
+package io.spinestream.it.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.spinestream.phantom.PhantomStudy;
+import io.spinestream.schemas.ItStack;
+import io.spinestream.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8, part 3: a sustained stream for a bounded time. A new phantom study arrives (alternately through the
+ * producer's inbox and over C-STORE) every {@code -Dspine.soak.interval.s} seconds (12: a little faster than
+ * the pipeline scores them on two shared cores, so a backlog builds up) for {@code -Dspine.soak.minutes}
+ * minutes (2 in {@code ./spine test}, 10 by default with {@code ./spine soak}); then the backlog drains. Every sample
+ * period it records each service's RSS, the stream services' consumer lag and the studies sent and scored,
+ * and prints them as a table. It requires: every study scored exactly once, no dead letter, no service
+ * died, the lag back to (nearly) zero once the feed stops, and each service's RSS under a generous bound
+ * (a leak guard, not a target: the figures show the real curve). Timing is printed, never asserted.
+ */
+class SoakIT {
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+  /** A service whose RSS passes this has a leak: heap 768 MiB, plus libtorch and the rest. */
+  private static final long RSS_BOUND_MIB = Long.getLong("spine.soak.rss.bound.mib", 1536);
+
+  @TempDir
+  Path work;
+
+  @Test
+  void shouldKeepMemoryBoundedAndLoseNothingUnderASustainedStream() throws Exception {
+    int minutes = Integer.getInteger("spine.soak.minutes", 2);
+    int interval = Integer.getInteger("spine.soak.interval.s", 12);
+    int studyCount = Math.max(1, minutes * 60 / interval);
+    Duration period = Duration.ofSeconds(minutes <= 5 ? 10 : 30);
+    System.out.printf("soak: a study every %d s for %d min (%d studies), sampling every %d s%n", interval, minutes,
+        studyCount, period.toSeconds());
+
+    List<PhantomStudy> studies = Studies.generate(work.resolve("phantoms"), studyCount, 1_000);
+    String prefix = "it-" + ItStack.runId() + "-soak.";
+    List<String> sent = new ArrayList<>();
+    try (LivePipeline pipeline = new LivePipeline(work, prefix, Map.of())) {
+      pipeline.start(START_TIMEOUT);
+      try (Outcomes outcomes = new Outcomes(pipeline);
+          ConsumerLag lag = new ConsumerLag(pipeline.consumerGroups());
+          Rss rss = new Rss(pipeline.services(), period, () -> String.format("sent %d scored %d %s",
+              sentCount(sent), outcomes.scoreCount(), lag.describe(prefix)))) {
+        long started = System.nanoTime();
+        for (PhantomStudy study : studies) {
+          // Every other study over C-STORE, the others through the inbox: both ways in, under load.
+          if (sentCount(sent) % 2 == 1) {
+            pipeline.sendOverCStore(study.seriesDirectory(), Duration.ofMinutes(2));
+          } else {
+            pipeline.feed(study.seriesDirectory());
+          }
+          synchronized (sent) {
+            sent.add(study.studyInstanceUid());
+          }
+          assertThat(pipeline.dead()).as("services that died").isEmpty();
+          long next = started + TimeUnit.SECONDS.toNanos((long) interval * sentCount(sent));
+          TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
+        }
+        long fedAt = System.nanoTime();
+        boolean drained = outcomes.awaitScored(List.copyOf(sent), Duration.ofMinutes(Math.max(15, 2L * minutes)),
+            study -> false);
+        long drainSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - fedAt);
+        Map<String, OptionalLong> finalLag = awaitLagSettled(lag, Duration.ofMinutes(2));
+        TimeUnit.SECONDS.sleep(10);
+
+        Figures.Accounting accounting = Figures.account(sent, outcomes.scoresPerStudy(), outcomes.deadLetteredStudies());
+        Map<String, Integer> reasons = outcomes.deadLettersByReason();
+        Figures figures = new Figures("soak (" + minutes + " min, a study every " + interval + " s)")
+            .accounting(accounting, reasons)
+            .put("backlog drained after the feed stopped", drainSeconds + " s")
+            .put("final consumer lag", finalLag)
+            .peakRss(rss.peakMib())
+            .put("RSS first third -> last third (MiB, max)", thirds(rss))
+            .block("RSS per service over time, with studies sent/scored and consumer lag:\n" + rss.table(40));
+        figures.print();
+
+        assertThat(drained).as("every study scored (losses %s)", accounting.lost()).isTrue();
+        assertThat(accounting.lost()).isEmpty();
+        assertThat(accounting.duplicated()).isEmpty();
+        assertThat(reasons).as("dead letters while only good studies flowed").isEmpty();
+        assertThat(pipeline.dead()).as("services that died").isEmpty();
+        assertThat(finalLag).as("consumer lag once the backlog drained").allSatisfy((group, value) -> {
+          assertThat(value).as(group).isPresent();
+          assertThat(value.getAsLong()).as(group).isLessThanOrEqualTo(LAG_SLACK);
+        });
+        assertThat(rss.peakMib()).as("peak RSS per service (MiB)").allSatisfy((service, mib) ->
+            assertThat(mib).as(service).isPositive().isLessThanOrEqualTo(RSS_BOUND_MIB));
+      }
+    }
+  }
+
+  /**
+   * Exactly-once commits leave a transaction marker after the last record of a partition, which a committed
+   * position may or may not have passed: one per input partition is "no lag".
+   */
+  private static final long LAG_SLACK = 3 * 2;
+
+  private static int sentCount(List<String> sent) {
+    synchronized (sent) {
+      return sent.size();
+    }
+  }
+
+  private static Map<String, OptionalLong> awaitLagSettled(ConsumerLag lag, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, OptionalLong> now = lag.lag();
+    while (System.nanoTime() < deadline) {
+      now = lag.lag();
+      if (now.values().stream().allMatch(v -> v.isPresent() && v.getAsLong() <= LAG_SLACK)) {
+        return now;
+      }
+      TimeUnit.SECONDS.sleep(2);
+    }
+    return now;
+  }
+
+  /** Max RSS per service over the first and the last third of the samples, to show growth or its absence. */
+  private static String thirds(Rss rss) {
+    List<Rss.Sample> samples = rss.samples();
+    int third = Math.max(1, samples.size() / 3);
+    StringBuilder out = new StringBuilder();
+    for (String service : samples.isEmpty() ? List.<String>of() : samples.get(0).mib().keySet()) {
+      long first = samples.subList(0, third).stream().mapToLong(s -> s.mib().get(service)).max().orElse(-1);
+      long last = samples.subList(samples.size() - third, samples.size()).stream().mapToLong(s -> s.mib().get(service))
+          .max().orElse(-1);
+      out.append(out.isEmpty() ? "" : ", ").append(service).append(' ').append(first).append(" -> ").append(last);
+    }
+    return out.toString();
+  }
+}
