@@ -98,7 +98,7 @@ class BadInputPipelineIT {
         pipeline.feed(good.get(2).seriesDirectory());
 
         List<String> goodUids = good.stream().map(PhantomStudy::studyInstanceUid).toList();
-        boolean scored = outcomes.awaitScored(goodUids, TIMEOUT, study -> false);
+        boolean scored = outcomes.awaitScored(goodUids, TIMEOUT);
         int expectedLetters = expectedDeadLetters(poisons, absurd);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (outcomes.deadLetterCount() < expectedLetters && System.nanoTime() < deadline) {

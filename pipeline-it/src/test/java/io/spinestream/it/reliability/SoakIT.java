@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.spinestream.phantom.PhantomStudy;
 import io.spinestream.schemas.ItStack;
-import io.spinestream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,8 +66,7 @@ class SoakIT {
           TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
         }
         long fedAt = System.nanoTime();
-        boolean drained = outcomes.awaitScored(List.copyOf(sent), Duration.ofMinutes(Math.max(15, 2L * minutes)),
-            study -> false);
+        boolean drained = outcomes.awaitScored(List.copyOf(sent), Duration.ofMinutes(Math.max(15, 2L * minutes)));
         long drainSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - fedAt);
         Map<String, OptionalLong> finalLag = awaitLagSettled(lag, Duration.ofMinutes(2));
         TimeUnit.SECONDS.sleep(10);

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -145,17 +144,5 @@ final class StackProcess {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  /** The stack's pid files exist and name live processes (so the stack faults can run). */
-  static Optional<String> unavailableReason() {
-    for (StackProcess process : List.of(broker(), registry())) {
-      try {
-        process.pid();
-      } catch (AssertionError | IOException | RuntimeException e) {
-        return Optional.of(e.getMessage());
-      }
-    }
-    return Optional.empty();
   }
 }
