@@ -64,15 +64,28 @@ public final class StreamsRunner implements AutoCloseable {
     }
   }
 
-  /** Starts and waits until RUNNING; throws if that does not happen within {@code timeout}. */
+  /**
+   * Starts and waits until RUNNING. Still REBALANCING after {@code timeout} is not a failure: restoring large
+   * state stores, or a consumer group waiting for a crashed member to time out (after a broker crash the
+   * group coordinator can wait for a whole rebalance timeout, 5 min), takes as long as it takes, and exiting
+   * would only start the wait again; it is logged, /health reports REBALANCING, and processing starts when
+   * the rebalance completes. Throws if the client fails or stops instead.
+   */
   public void start(Duration timeout) throws InterruptedException {
     streams.start();
-    if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || streams.state() != KafkaStreams.State.RUNNING) {
-      KafkaStreams.State state = streams.state();
-      close();
-      throw new IllegalStateException(service + " did not reach RUNNING within " + timeout.toSeconds() + " s (state "
-          + state + ")" + (fatal == null ? "" : ": " + rootMessage(fatal)));
+    boolean settled = running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    KafkaStreams.State now = streams.state();
+    if (now == KafkaStreams.State.RUNNING) {
+      return;
     }
+    if (!settled && now == KafkaStreams.State.REBALANCING && fatal == null) {
+      LOG.warn("{}: still rebalancing {} s after start (restoring state, or the consumer group waiting for a "
+          + "crashed member); it processes as soon as the rebalance completes", service, timeout.toSeconds());
+      return;
+    }
+    close();
+    throw new IllegalStateException(service + " did not reach RUNNING within " + timeout.toSeconds() + " s (state "
+        + now + ")" + (fatal == null ? "" : ": " + rootMessage(fatal)));
   }
 
   public KafkaStreams.State state() {

@@ -184,5 +184,16 @@ final class LivePipeline implements AutoCloseable {
     for (ServiceJvm service : reversed) {
       service.close();
     }
+    // The work folder is a JUnit temp folder, deleted after the test: keep the logs for a failure's analysis.
+    try {
+      Path kept = Files.createDirectories(Path.of("target", "reliability", "logs", prefix.replaceAll("\\.$", "")));
+      for (ServiceJvm service : services.values()) {
+        if (Files.exists(service.log())) {
+          Files.copy(service.log(), kept.resolve(service.log().getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("could not keep the service logs: " + e);
+    }
   }
 }
