@@ -94,16 +94,28 @@ public final class ProducerMain {
     SchemaCheck.registerValueSchemas(kafka.registryClient(), outputs);
   }
 
+  /** The input size limits; a decoding budget smaller than the largest file could never read that file. */
+  static DicomLimits limits(Settings settings) {
+    int maxFile = settings.get(ProducerSettings.MAX_FILE_MB);
+    int budget = settings.get(ProducerSettings.DECODE_MAX_MB);
+    if (budget < maxFile) {
+      throw new ConfigException(List.of("producer.decode.max.mb (" + budget + ") must be at least producer.max.file.mb ("
+          + maxFile + "): raise PRODUCER_DECODE_MAX_MB or lower PRODUCER_MAX_FILE_MB"));
+    }
+    return new DicomLimits(maxFile * 1024L * 1024L, settings.get(ProducerSettings.MAX_ROWS),
+        settings.get(ProducerSettings.MAX_COLUMNS), budget * 1024L * 1024L);
+  }
+
   /** Everything ingestion needs, wired; the caller owns (closes) the pipeline. */
   public static IngestionPipeline pipeline(Settings settings, ProducerMetrics metrics) {
+    DicomLimits limits = limits(settings);
     KafkaSettings kafka = new KafkaSettings(settings);
     prepareKafka(kafka);
     OutputTopics topics = OutputTopics.of(kafka);
     int maxRequest = topics.all().stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
     EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
         kafka.registryClient(), kafka.registryConfig());
-    DicomReader reader = new DicomReader(new DicomLimits(settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L,
-        settings.get(ProducerSettings.MAX_ROWS), settings.get(ProducerSettings.MAX_COLUMNS)));
+    DicomReader reader = new DicomReader(limits);
     SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
     return new IngestionPipeline(reader, assembler, publisher, topics, metrics, Clock.systemUTC(),
         settings.get(ProducerSettings.DECODE_THREADS));

@@ -44,8 +44,11 @@ final class ProducerSettings {
       "largest Rows accepted").between(1, 65535);
   static final Setting<Integer> MAX_COLUMNS = Setting.integer("producer.max.columns", 1024,
       "largest Columns accepted").between(1, 65535);
-  static final Setting<Integer> MAX_FILE_MB = Setting.integer("producer.max.file.mb", 256,
-      "largest DICOM file read, MiB").between(1, 4096);
+  static final Setting<Integer> MAX_FILE_MB = Setting.integer("producer.max.file.mb", 64,
+      "largest DICOM file or C-STORE object read, MiB (a 1024x1024 CT slice is 2 MiB)").between(1, 4096);
+  static final Setting<Integer> DECODE_MAX_MB = Setting.integer("producer.decode.max.mb", 128,
+      "files being decoded at once add up to at most this many MiB (bounds decoding's heap, whatever the threads); "
+          + "at least producer.max.file.mb").between(1, 65536);
   static final Setting<String> HTTP_HOST = Setting.string("producer.http.host", "127.0.0.1",
       "address of the /health and /metrics endpoints");
   static final Setting<Integer> HTTP_PORT = Setting.integer("producer.http.port", null,
@@ -55,7 +58,7 @@ final class ProducerSettings {
   static List<Setting<?>> all() {
     List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
     all.addAll(List.of(DECODE_THREADS, INACTIVITY, RETENTION, INBOX_DIR, INBOX_ARCHIVE_DIR, INBOX_DELETE_DONE,
-        INBOX_STABLE, POLL, SCP_PORT, SCP_AE_TITLE, SCP_ALLOWED_CALLING_AE_TITLES, SCP_MAX_ASSOCIATIONS, SCP_SPOOL_DIR, SCP_FAILED_DIR, MAX_ROWS, MAX_COLUMNS, MAX_FILE_MB,
+        INBOX_STABLE, POLL, SCP_PORT, SCP_AE_TITLE, SCP_ALLOWED_CALLING_AE_TITLES, SCP_MAX_ASSOCIATIONS, SCP_SPOOL_DIR, SCP_FAILED_DIR, MAX_ROWS, MAX_COLUMNS, MAX_FILE_MB, DECODE_MAX_MB,
         HTTP_HOST, HTTP_PORT));
     return all;
   }
