@@ -106,9 +106,11 @@ public final class KafkaSecurity {
       } else if (!mechanism.isEmpty() && !LOGIN_MODULES.containsKey(mechanism)) {
         problems.add("kafka.sasl.mechanism=" + mechanism + " needs the whole login line in kafka.sasl.jaas.config "
             + "(username and password are turned into one only for SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN)");
-      } else if (!mechanism.isEmpty()) {
-        String secret = password(username, password, passwordFile, mechanism, problems);
-        if (username != null && secret != null) {
+      } else {
+        // Checked even without a mechanism, so that one start lists everything that is missing.
+        String needs = mechanism.isEmpty() ? "kafka.security.protocol=" + protocol : "kafka.sasl.mechanism=" + mechanism;
+        String secret = password(username, password, passwordFile, needs, problems);
+        if (!mechanism.isEmpty() && username != null && secret != null) {
           resolved.put("sasl.jaas.config", LOGIN_MODULES.get(mechanism) + " required username=\"" + escape(username)
               + "\" password=\"" + escape(secret) + "\";");
         }
@@ -178,10 +180,10 @@ public final class KafkaSecurity {
     return description;
   }
 
-  private static String password(String username, String password, Path passwordFile, String mechanism,
+  private static String password(String username, String password, Path passwordFile, String needs,
       List<String> problems) {
     if (username == null || username.isBlank()) {
-      problems.add("kafka.sasl.mechanism=" + mechanism + " needs kafka.sasl.username" + how(SASL_USERNAME.key()));
+      problems.add(needs + " needs kafka.sasl.username" + how(SASL_USERNAME.key()));
     }
     if (password != null && passwordFile != null) {
       problems.add("kafka.sasl.password and kafka.sasl.password.file are both set: keep one (the file keeps the "
@@ -192,7 +194,7 @@ public final class KafkaSecurity {
       return readSecret(SASL_PASSWORD_FILE.key(), passwordFile, "the SASL password", problems);
     }
     if (password == null) {
-      problems.add("kafka.sasl.mechanism=" + mechanism + " needs a password: kafka.sasl.password.file (a file "
+      problems.add(needs + " needs a password: kafka.sasl.password.file (a file "
           + "holding only the password; KAFKA_SASL_PASSWORD_FILE or --kafka.sasl.password.file) or kafka.sasl.password "
           + "(KAFKA_SASL_PASSWORD)");
     }

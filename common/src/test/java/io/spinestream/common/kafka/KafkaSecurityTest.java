@@ -111,8 +111,10 @@ class KafkaSecurityTest {
 
   @Test
   void shouldRefuseSaslWithoutMechanismOrCredentials() {
-    assertThat(problems(load(Map.of(), "--kafka.security.protocol=SASL_SSL"))).singleElement().asString()
-        .contains("kafka.sasl.mechanism", "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+    assertThat(problems(load(Map.of(), "--kafka.security.protocol=SASL_SSL"))).as("everything missing, at once")
+        .hasSize(3).anySatisfy(p -> assertThat(p).contains("needs kafka.sasl.mechanism", "KAFKA_SASL_MECHANISM",
+            "SCRAM-SHA-512")).anySatisfy(p -> assertThat(p).contains("needs kafka.sasl.username"))
+        .anySatisfy(p -> assertThat(p).contains("needs a password"));
     assertThat(problems(load(Map.of(), "--kafka.security.protocol=SASL_SSL", "--kafka.sasl.mechanism=SCRAM-SHA-512")))
         .hasSize(2).anySatisfy(p -> assertThat(p).contains("needs kafka.sasl.username", "KAFKA_SASL_USERNAME"))
         .anySatisfy(p -> assertThat(p).contains("needs a password", "kafka.sasl.password.file"));
