@@ -6,6 +6,7 @@
 test_stack_settings() {
   export SPINE_STACK_DIR=$SPINE_ROOT/build/test-stack
   export SPINE_KAFKA_PORT=${SPINE_TEST_KAFKA_PORT:-19092}
+  export SPINE_KAFKA_SECURE_PORT=${SPINE_TEST_KAFKA_SECURE_PORT:-19094}
   export SPINE_CONTROLLER_PORT=${SPINE_TEST_CONTROLLER_PORT:-19093}
   export SPINE_REGISTRY_PORT=${SPINE_TEST_REGISTRY_PORT:-18081}
   export SPINE_REGISTRY_MGMT_PORT=${SPINE_TEST_REGISTRY_MGMT_PORT:-19081}
@@ -22,7 +23,9 @@ cmd_test() {
   (cd "$SPINE_ROOT/models" && /usr/bin/python3 -m unittest discover -s tests) || die "models unit tests failed"
   (cd "$SPINE_ROOT" && mvn -B -Dstyle.color=never verify \
     "-Dspine.it.bootstrap.servers=$STACK_BOOTSTRAP_SERVERS" \
-    "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" "$@")
+    "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" \
+    "-Dspine.it.secure.bootstrap.servers=$STACK_SECURE_BOOTSTRAP_SERVERS" \
+    "-Dspine.it.security.dir=$STACK_SECURITY_DIR" "$@")
 }
 
 run_usage() {
@@ -443,11 +446,22 @@ module_jar() {
   echo "$jar"
 }
 
-# Runs a module's main with the local stack's addresses as defaults (overridable by environment).
+# Runs a module's main with the local stack's addresses as defaults (overridable by environment). With a
+# configuration file (--config FILE or SPINE_CONFIG) the file names Kafka and the registry: the environment
+# layer would override it, so the stack's addresses are not put there (e.g. the secure listener's
+# build/stack/security/spine.properties).
 run_module() {
-  local module=$1; shift
+  local module=$1 arg; shift
   stack_settings
   ensure_built
+  local with_config=${SPINE_CONFIG:+yes}
+  for arg in "$@"; do
+    [[ $arg == --config || $arg == --config=* ]] && with_config=yes
+  done
+  if [[ -n $with_config ]]; then
+    java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"
+    return
+  fi
   KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-$STACK_BOOTSTRAP_SERVERS} \
   REGISTRY_URL=${REGISTRY_URL:-$STACK_REGISTRY_URL} \
     java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"

@@ -69,6 +69,18 @@ final class ServiceProcess implements AutoCloseable {
     throw new AssertionError(module + " not running after " + timeout.toSeconds() + " s:\n" + tail());
   }
 
+  /** Waits until the process ends on its own; returns its exit code (fails the test when it keeps running). */
+  int awaitExit(Duration timeout) throws IOException, InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(module + " still running after " + timeout.toSeconds() + " s:\n" + tail());
+    }
+    return process.exitValue();
+  }
+
+  String log() throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
   /** kill -9. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

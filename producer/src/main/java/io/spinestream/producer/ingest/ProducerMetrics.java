@@ -34,6 +34,11 @@ public final class ProducerMetrics {
     count("spine.producer.dead.letters", "reason", reasonCode);
   }
 
+  /** A DICOM association refused or aborted by the receiver's gate (AE title, limits). */
+  public void associationRefused(String reason) {
+    count("spine.producer.associations.refused", "reason", reason);
+  }
+
   public void skipped(String reason) {
     count("spine.producer.skipped", "reason", reason);
   }
