@@ -55,6 +55,15 @@ def resize_labels(labels, height, width):
     return torch.cat(out).reshape(*shape[:-2], height, width)
 
 
+def resize_labels_nearest(labels, height, width):
+    """The rule before 1.2.0: nearest neighbour, source floor(d * in / out). Kept because the shipped classifier
+    1.1.0 learned from crops planned on labels resized this way (ClsConfig.label_resize = "nearest")."""
+    shape = labels.shape
+    flat = labels.reshape(-1, 1, shape[-2], shape[-1]).to(torch.float32)
+    out = F.interpolate(flat, size=(height, width), mode="nearest")
+    return out.reshape(*shape[:-2], height, width).to(torch.uint8)
+
+
 def normalise(windowed, mean, std):
     """[..., 3, H, W] windowed channels to (v - mean[c]) / std[c]. Java: SliceCollector / CropScorer.input."""
     m = torch.tensor(mean, dtype=torch.float32).reshape(3, 1, 1)
