@@ -100,6 +100,7 @@ public final class ProducerMain {
     int maxRequest = topics.all().stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
     EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
         kafka.registryClient(), kafka.registryConfig());
+    publisher.bindMetrics(metrics.registry());
     DicomReader reader = new DicomReader(new DicomLimits(settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L,
         settings.get(ProducerSettings.MAX_ROWS), settings.get(ProducerSettings.MAX_COLUMNS)));
     SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
