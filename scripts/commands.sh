@@ -549,8 +549,12 @@ cmd_bench_all() {
     bench_step "models (full classifier)" models --model "${cls_full%.json}.pt" --card "$cls_full" --threads 2 \
       --batch 1 --iterations 2 --warmup 1
     bench_step "segmenter (full)" segmenter --card "$seg_full" --studies 1 --repeat 1
-    bench_step "classifier (full)" classifier --card "$cls_full" --studies 1 --repeat 1
-    bench_step "e2e (full)" e2e --models full --studies 2
+    # The classifier scores a study's vertebrae in one transaction; with the full-size model on these cores
+    # that takes longer than Kafka Streams' default transaction timeout (10 s): the broker aborts it, the
+    # producer is fenced and the same study is scored again, forever. A longer timeout lets it finish.
+    bench_step "classifier (full)" classifier --card "$cls_full" --studies 1 --repeat 1 \
+      --set kafka.transaction.timeout.ms=300000
+    bench_step "e2e (full)" e2e --models full --studies 2 --set kafka.transaction.timeout.ms=300000
   fi
   local summary=(summary --since "$since" --command "./spine bench all $*")
   for arg in "${BENCH_FAILED[@]}"; do
