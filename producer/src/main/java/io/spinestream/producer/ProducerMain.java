@@ -115,6 +115,7 @@ public final class ProducerMain {
     int maxRequest = topics.all().stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
     EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
         kafka.registryClient(), kafka.registryConfig());
+    publisher.bindMetrics(metrics.registry());
     DicomReader reader = new DicomReader(limits);
     SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
     return new IngestionPipeline(reader, assembler, publisher, topics, metrics, Clock.systemUTC(),
