@@ -42,10 +42,6 @@ final class ServiceProcess implements AutoCloseable {
     return module;
   }
 
-  Path log() {
-    return log;
-  }
-
   List<String> arguments() {
     return args;
   }
