@@ -6,6 +6,7 @@
 test_stack_settings() {
   export SPINE_STACK_DIR=$SPINE_ROOT/build/test-stack
   export SPINE_KAFKA_PORT=${SPINE_TEST_KAFKA_PORT:-19092}
+  export SPINE_KAFKA_SECURE_PORT=${SPINE_TEST_KAFKA_SECURE_PORT:-19094}
   export SPINE_CONTROLLER_PORT=${SPINE_TEST_CONTROLLER_PORT:-19093}
   export SPINE_REGISTRY_PORT=${SPINE_TEST_REGISTRY_PORT:-18081}
   export SPINE_REGISTRY_MGMT_PORT=${SPINE_TEST_REGISTRY_MGMT_PORT:-19081}
@@ -25,6 +26,8 @@ cmd_test() {
   (cd "$SPINE_ROOT" && mvn -B -Dstyle.color=never verify \
     "-Dspine.it.bootstrap.servers=$STACK_BOOTSTRAP_SERVERS" \
     "-Dspine.it.schema.registry.url=$STACK_REGISTRY_URL" \
+    "-Dspine.it.secure.bootstrap.servers=$STACK_SECURE_BOOTSTRAP_SERVERS" \
+    "-Dspine.it.security.dir=$STACK_SECURITY_DIR" \
     "-Dspine.it.stack.dir=$SPINE_STACK_DIR" "$@")
 }
 
@@ -446,41 +449,58 @@ module_jar() {
   echo "$jar"
 }
 
-# Runs a module's main with the local stack's addresses as defaults (overridable by environment).
+# Runs a module's main with the local stack's addresses as defaults (overridable by environment). With a
+# configuration file (--config FILE or SPINE_CONFIG) the file names Kafka and the registry: the environment
+# layer would override it, so the stack's addresses are not put there (e.g. the secure listener's
+# build/stack/security/spine.properties).
 run_module() {
-  local module=$1; shift
+  local module=$1 arg; shift
   stack_settings
   ensure_built
+  local with_config=${SPINE_CONFIG:+yes}
+  for arg in "$@"; do
+    [[ $arg == --config || $arg == --config=* ]] && with_config=yes
+  done
+  if [[ -n $with_config ]]; then
+    java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"
+    return
+  fi
   KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-$STACK_BOOTSTRAP_SERVERS} \
   REGISTRY_URL=${REGISTRY_URL:-$STACK_REGISTRY_URL} \
     java ${SPINE_JAVA_OPTS:-} -jar "$(module_jar "$module")" "$@"
 }
 
-# ./spine replay NAME [--from ISO-8601] [--segmenter.model.card=X] [--classifier.model.card=Y] [--key=value ...]
-# Runs segmenter, cropper and classifier again over the live spine.slices/spine.series, with their own
-# application ids (replay-NAME-<service>) and topics (replay-NAME.spine.*), so the live pipeline is not
-# disturbed; then `./spine tools evaluate --evaluate.topics=spine.scores,replay-NAME.spine.scores ...`
-# compares the versions side by side. Ctrl-C stops the replay; running it again resumes it.
+# ./spine replay NAME [--from ISO-8601] [--topics.prefix=LIVE] [--segmenter.model.card=X] [--classifier.model.card=Y]
+#                [--key=value ...]
+# Runs segmenter, cropper and classifier again over the live pipeline's slices and series (LIVE spine.slices,
+# LIVE spine.series; LIVE is the live pipeline's topics.prefix, empty by default), with their own application
+# ids (replay-NAME-<service>) and topics (replay-NAME.LIVE spine.*), so the live pipeline is not disturbed;
+# --from positions the replay's consumer groups at that time first (tools replay-offsets). Then
+# `./spine tools evaluate --evaluate.topics=LIVEspine.scores,replay-NAME.LIVEspine.scores ...` compares the
+# versions side by side. Ctrl-C stops the replay; running it again resumes it. ReplayComparisonIT runs exactly
+# these steps.
 cmd_replay() {
   local name=${1:-}
-  [[ $name =~ ^[a-zA-Z0-9_-]+$ ]] || die "usage: ./spine replay NAME [--from ISO-8601] [--service.key=value ...]"
+  [[ $name =~ ^[a-zA-Z0-9_-]+$ ]] || die "usage: ./spine replay NAME [--from ISO-8601] [--topics.prefix=LIVE] [--service.key=value ...]"
   shift
-  local from="" args=()
+  local from="" live="" args=()
   while (($#)); do
     case $1 in
       --from) from=$2; shift 2 ;;
       --from=*) from=${1#--from=}; shift ;;
+      --topics.prefix=*) live=${1#--topics.prefix=}; shift ;;
+      --topics.source.prefix=*) die "the replay reads the live topics under --topics.prefix; do not set --topics.source.prefix" ;;
       *) args+=("$1"); shift ;;
     esac
   done
   stack_settings
   ensure_built
-  local prefix="replay-$name." dir=$SPINE_ROOT/build/replay/$name
+  local prefix="replay-$name.$live" dir=$SPINE_ROOT/build/replay/$name
   mkdir -p "$dir"
   if [[ -n $from && ! -f $dir/.positioned ]]; then
     run_module tools replay-offsets "--replay.from=$from" \
       "--replay.groups=replay-$name-segmenter,replay-$name-cropper,replay-$name-classifier" \
-      "--replay.topics=spine.slices,spine.series" || die "could not position the replay at $from"
+      "--replay.topics=${live}spine.slices,${live}spine.series" || die "could not position the replay at $from"
     touch "$dir/.positioned"
   fi
   local pids=()
@@ -493,12 +513,86 @@ cmd_replay() {
         *) own+=("$arg") ;;
       esac
     done
-    run_module "$service" "--topics.prefix=$prefix" "--topics.source.prefix=" \
+    run_module "$service" "--topics.prefix=$prefix" "--topics.source.prefix=$live" \
       "--$service.application.id=replay-$name-$service" "--$service.state.dir=$dir/state-$service" \
       "${own[@]}" > "$dir/$service.log" 2>&1 &
     pids+=($!)
   done
   trap 'kill "${pids[@]}" 2>/dev/null; wait; log "replay $name stopped"' INT TERM EXIT
-  log "replay $name running (logs in $dir); scores on ${prefix}spine.scores. Ctrl-C stops it."
+  log "replay $name running (logs in $dir); scores on ${prefix}spine.scores. Compare with:"
+  log "  ./spine tools evaluate --evaluate.labels=train.csv --evaluate.topics=${live}spine.scores,${prefix}spine.scores"
+  log "Ctrl-C stops it."
   wait
+}
+
+# ./spine bench all [--no-full]: every benchmark in sequence with short defaults (about 15-20 minutes on the
+# 2-core development machine), then bench/results/SUMMARY.md: one table of each metric, its value, target and
+# whether it is met, with the command, date and load average of the run it comes from. Each benchmark still
+# appends its own section to its results file. A benchmark that fails is named in the summary and the others
+# go on; the exit status is 1 if any failed. --no-full skips the full-size architectures.
+cmd_bench_all() {
+  local full=true arg
+  for arg in "$@"; do
+    case $arg in
+      --no-full) full=false ;;
+      *) die "unknown argument for ./spine bench all: $arg (only --no-full)" ;;
+    esac
+  done
+  local since started=$SECONDS seg_full=build/full/spine-seg-b0-320.json cls_full=build/full/spine-cls-v2s-224.json
+  local seg_bench=build/full/spine-seg-b0-320-bench.json
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  BENCH_FAILED=()
+  log "bench all: started $since, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  bench_step producer producer --slices 200
+  bench_step "models (shipped segmenter)" models --model models/shipped/spine-seg-b0w025-160.pt \
+    --card models/shipped/spine-seg-b0w025-160.json --threads 2 --batch 1 --iterations 30
+  bench_step "models (shipped classifier)" models --model models/shipped/spine-cls-plainw025-96.pt \
+    --card models/shipped/spine-cls-plainw025-96.json --threads 2 --batch 1 --iterations 30
+  bench_step "segmenter (shipped)" segmenter --repeat 2
+  bench_step "classifier (shipped)" classifier --studies 6 --repeat 2
+  bench_step "e2e (shipped)" e2e --models shipped --studies 4
+  if [[ $full == true ]]; then
+    if [[ ! -f $SPINE_ROOT/$seg_full || ! -f $SPINE_ROOT/$cls_full ]]; then
+      log "bench all: exporting the full-size architectures (random weights) into build/full ..."
+      (cd "$SPINE_ROOT/models" && /usr/bin/python3 -m spinestream_models.export --full --out "$SPINE_ROOT/build/full") \
+        || BENCH_FAILED+=("export of the full-size models")
+    fi
+    if [[ ! -f $SPINE_ROOT/$seg_bench ]]; then
+      (cd "$SPINE_ROOT/models" && /usr/bin/python3 -m spinestream_models.fullcost --out "$SPINE_ROOT/build/full") \
+        || BENCH_FAILED+=("export of the full-size segmenter stand-in (fullcost)")
+    fi
+    bench_step "models (full segmenter)" models --model "${seg_full%.json}.pt" --card "$seg_full" --threads 2 \
+      --batch 1 --iterations 5 --warmup 2
+    bench_step "models (full classifier)" models --model "${cls_full%.json}.pt" --card "$cls_full" --threads 2 \
+      --batch 1 --iterations 2 --warmup 1
+    bench_step "segmenter (full)" segmenter --card "$seg_full" --studies 1 --repeat 1
+    # The classifier scores a study's vertebrae in one transaction; with the full-size model on these cores
+    # that takes longer than Kafka Streams' default transaction timeout (10 s): the broker aborts it, the
+    # producer is fenced and the same study is scored again, forever. A longer timeout lets it finish.
+    bench_step "classifier (full)" classifier --card "$cls_full" --studies 1 --repeat 1 \
+      --set kafka.transaction.timeout.ms=300000
+    bench_step "e2e (full)" e2e --models full --studies 2 --set kafka.transaction.timeout.ms=300000
+  fi
+  local summary=(summary --since "$since" --command "./spine bench all $*")
+  for arg in "${BENCH_FAILED[@]}"; do
+    summary+=(--failed "$arg")
+  done
+  (cd "$SPINE_ROOT" && run_module bench "${summary[@]}") || die "could not write bench/results/SUMMARY.md"
+  log "bench all: done in $(( (SECONDS - started) / 60 )) min; bench/results/SUMMARY.md"
+  if ((${#BENCH_FAILED[@]} > 0)); then
+    die "failed: ${BENCH_FAILED[*]}"
+  fi
+}
+
+# bench_step NAME ARGS...: one benchmark of bench all; a failure is recorded, and the next one runs.
+bench_step() {
+  local name=$1 status=0 start=$SECONDS; shift
+  log "bench all: $name (./spine bench $*) ..."
+  (cd "$SPINE_ROOT" && run_module bench "$@") || status=$?
+  if ((status != 0)); then
+    log "bench all: $name failed (exit $status)"
+    BENCH_FAILED+=("$name: exit $status")
+  else
+    log "bench all: $name done in $((SECONDS - start)) s"
+  fi
 }

@@ -6,6 +6,7 @@
 # Settings (environment, with defaults):
 #   SPINE_STACK_DIR            state folder (data, logs, pid files)      build/stack
 #   SPINE_KAFKA_PORT           broker PLAINTEXT listener                 9092
+#   SPINE_KAFKA_SECURE_PORT    broker SASL_SSL listener (SCRAM-SHA-512)  9094
 #   SPINE_CONTROLLER_PORT      KRaft controller listener                 9093
 #   SPINE_REGISTRY_PORT        registry HTTP port                        8081
 #   SPINE_REGISTRY_MGMT_PORT   registry management (health) port         9081
@@ -16,6 +17,7 @@
 stack_settings() {
   SPINE_STACK_DIR=${SPINE_STACK_DIR:-$SPINE_ROOT/build/stack}
   SPINE_KAFKA_PORT=${SPINE_KAFKA_PORT:-9092}
+  SPINE_KAFKA_SECURE_PORT=${SPINE_KAFKA_SECURE_PORT:-9094}
   SPINE_CONTROLLER_PORT=${SPINE_CONTROLLER_PORT:-9093}
   SPINE_REGISTRY_PORT=${SPINE_REGISTRY_PORT:-8081}
   SPINE_REGISTRY_MGMT_PORT=${SPINE_REGISTRY_MGMT_PORT:-9081}
@@ -24,6 +26,10 @@ stack_settings() {
   SPINE_STACK_TIMEOUT=${SPINE_STACK_TIMEOUT:-90}
   STACK_DIST=$SPINE_ROOT/build/stack-dist
   STACK_BOOTSTRAP_SERVERS=127.0.0.1:$SPINE_KAFKA_PORT
+  STACK_SECURE_BOOTSTRAP_SERVERS=127.0.0.1:$SPINE_KAFKA_SECURE_PORT
+  STACK_SECURITY_DIR=$SPINE_STACK_DIR/security
+  # The SCRAM user of the secure listener; its password is generated at first start (security/kafka.password).
+  STACK_SCRAM_USER=spine
   STACK_REGISTRY_URL=http://127.0.0.1:$SPINE_REGISTRY_PORT/apis/ccompat/v7
   # Every process we start carries this marker, so `down` stops exactly what `up` started, never a
   # broker that merely reuses the pid.
@@ -59,16 +65,17 @@ require_free_port() {
 kafka_write_config() {
   local conf=$SPINE_STACK_DIR/kafka/server.properties
   mkdir -p "$SPINE_STACK_DIR/kafka/data" "$SPINE_STACK_DIR/logs"
+  local protocol_map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
   cat > "$conf" <<PROPS
 # Written by ./spine stack up; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$SPINE_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$SPINE_KAFKA_PORT,CONTROLLER://127.0.0.1:$SPINE_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$SPINE_KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$SPINE_KAFKA_PORT,SASL_SSL://127.0.0.1:$SPINE_KAFKA_SECURE_PORT,CONTROLLER://127.0.0.1:$SPINE_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$SPINE_KAFKA_PORT,SASL_SSL://127.0.0.1:$SPINE_KAFKA_SECURE_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocol_map
 log.dirs=$SPINE_STACK_DIR/kafka/data
 # Topics are created by the services with explicit settings; a typo must not create a topic.
 auto.create.topics.enable=false
@@ -88,6 +95,18 @@ replica.fetch.max.bytes=4194304
 # The default 128 MiB dedupe buffer does not fit a small heap.
 log.cleaner.dedupe.buffer.size=16777216
 PROPS
+  # The secure listener: TLS with the stack's own CA, SCRAM-SHA-512 users from the cluster metadata (the user is
+  # added when the storage is formatted). No authorizer: an authenticated user may do anything, as on PLAINTEXT.
+  cat >> "$conf" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.location=$STACK_SECURITY_DIR/server.p12
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.password=$(cat "$STACK_SECURITY_DIR/store.password")
+listener.name.sasl_ssl.ssl.key.password=$(cat "$STACK_SECURITY_DIR/store.password")
+PROPS
+  chmod 600 "$conf"
   cat > "$SPINE_STACK_DIR/kafka/log4j2.properties" <<PROPS
 rootLogger.level=INFO
 rootLogger.appenderRef.file.ref=file
@@ -103,6 +122,86 @@ logger.state.level=WARN
 PROPS
 }
 
+# The secure listener's files, made once with the JDK's keytool and kept across `down`/`up` and `reset`
+# (delete the folder to make new ones): a CA, the server's key and certificate for 127.0.0.1/localhost signed by
+# it, a client trust store, the SCRAM user's password, and ready-made client settings. Passwords are random.
+stack_security_files() {
+  local dir=$STACK_SECURITY_DIR
+  [[ -f $dir/.complete ]] && return 0
+  command -v keytool > /dev/null || die "keytool (the JDK's) is missing: it makes the secure listener's certificates"
+  log "making the secure listener's CA, certificate and credentials (once) in $dir ..."
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  local pw kt=(keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC)
+  (umask 077
+    head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$dir/store.password"
+    head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$dir/kafka.password")
+  pw=$(cat "$dir/store.password")
+  {
+    # EC keys: generated in milliseconds, where RSA would slow the first start.
+    "${kt[@]}" -genkeypair -alias ca -keyalg EC -groupname secp256r1 -dname "CN=SpineStream local stack CA" \
+      -ext bc:c -validity 3650 -keystore "$dir/ca.p12" -storetype PKCS12 -storepass "$pw"
+    "${kt[@]}" -exportcert -alias ca -keystore "$dir/ca.p12" -storepass "$pw" -rfc -file "$dir/ca.pem"
+    "${kt[@]}" -genkeypair -alias server -keyalg EC -groupname secp256r1 -dname "CN=localhost" -validity 3650 \
+      -keystore "$dir/server.p12" -storetype PKCS12 -storepass "$pw"
+    "${kt[@]}" -certreq -alias server -keystore "$dir/server.p12" -storepass "$pw" -file "$dir/server.csr"
+    # Clients check the host name against the certificate: 127.0.0.1 is what the listener advertises.
+    "${kt[@]}" -gencert -alias ca -keystore "$dir/ca.p12" -storepass "$pw" -infile "$dir/server.csr" \
+      -outfile "$dir/server.pem" -rfc -validity 3650 -ext SAN=ip:127.0.0.1,dns:localhost
+    "${kt[@]}" -importcert -alias ca -file "$dir/ca.pem" -keystore "$dir/server.p12" -storepass "$pw" -noprompt
+    "${kt[@]}" -importcert -alias server -file "$dir/server.pem" -keystore "$dir/server.p12" -storepass "$pw"
+    "${kt[@]}" -importcert -alias ca -file "$dir/ca.pem" -keystore "$dir/truststore.p12" -storetype PKCS12 \
+      -storepass "$pw" -noprompt
+  } > "$dir/keytool.log" 2>&1 || die "keytool failed making the secure listener's certificates: $dir/keytool.log"
+  rm -f "$dir/server.csr"
+  touch "$dir/.complete"
+}
+
+# Client settings for the secure listener: SpineStream's (--config) and Java clients'. None for kcat: Debian 12's
+# librdkafka (2.0.2) cannot do SCRAM with Kafka 4 brokers (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895).
+stack_security_client_files() {
+  local dir=$STACK_SECURITY_DIR pw
+  pw=$(cat "$dir/store.password")
+  (umask 077
+    cat > "$dir/spine.properties" <<PROPS
+# SpineStream settings for the local stack's SASL_SSL listener: ./spine SERVICE ... --config $dir/spine.properties
+kafka.bootstrap.servers=$STACK_SECURE_BOOTSTRAP_SERVERS
+kafka.security.protocol=SASL_SSL
+kafka.sasl.mechanism=SCRAM-SHA-512
+kafka.sasl.username=$STACK_SCRAM_USER
+kafka.sasl.password.file=$dir/kafka.password
+kafka.ssl.truststore.location=$dir/truststore.p12
+kafka.ssl.truststore.type=PKCS12
+kafka.ssl.truststore.password=$pw
+registry.url=$STACK_REGISTRY_URL
+PROPS
+    cat > "$dir/client.properties" <<PROPS
+# Java Kafka clients (kafka-console-consumer.sh --consumer.config, ...) on the local stack's SASL_SSL listener.
+bootstrap.servers=$STACK_SECURE_BOOTSTRAP_SERVERS
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$STACK_SCRAM_USER" password="$(cat "$dir/kafka.password")";
+ssl.truststore.location=$dir/truststore.p12
+ssl.truststore.type=PKCS12
+ssl.truststore.password=$pw
+PROPS
+  )
+}
+
+# A broker formatted before the secure listener existed has no SCRAM user: add it once, through the PLAINTEXT
+# listener. New stacks get it at format time and skip this.
+kafka_ensure_scram_user() {
+  [[ -f $SPINE_STACK_DIR/kafka/.scram-user ]] && return 0
+  log "adding the SCRAM user '$STACK_SCRAM_USER' to a broker formatted without it (once) ..."
+  java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$STACK_DIST/kafka-libs/*" \
+    kafka.admin.ConfigCommand --bootstrap-server "$STACK_BOOTSTRAP_SERVERS" --alter \
+    --add-config "SCRAM-SHA-512=[password=$(cat "$STACK_SECURITY_DIR/kafka.password")]" \
+    --entity-type users --entity-name "$STACK_SCRAM_USER" > "$SPINE_STACK_DIR/logs/kafka-scram.log" 2>&1 \
+    || die "could not add the SCRAM user: $SPINE_STACK_DIR/logs/kafka-scram.log"
+  touch "$SPINE_STACK_DIR/kafka/.scram-user"
+}
+
 kafka_java_command() {
   KAFKA_JAVA=(java "-Xmx$SPINE_KAFKA_HEAP" -Xms128m -XX:+UseSerialGC -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$SPINE_STACK_DIR/kafka/log4j2.properties" "$STACK_MARKER"
@@ -111,14 +210,19 @@ kafka_java_command() {
 
 kafka_start() {
   local conf=$SPINE_STACK_DIR/kafka/server.properties
+  stack_security_files
+  stack_security_client_files
   kafka_write_config
   kafka_java_command
   if [[ ! -f $SPINE_STACK_DIR/kafka/data/meta.properties ]]; then
     local cluster_id
     cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid | tail -n 1)
+    # The secure listener's user is created here, in the first metadata records: no extra start-up step.
     "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$conf" \
+      --add-scram "SCRAM-SHA-512=[name=$STACK_SCRAM_USER,password=$(cat "$STACK_SECURITY_DIR/kafka.password")]" \
       > "$SPINE_STACK_DIR/logs/kafka-format.log" 2>&1 \
       || die "formatting Kafka storage failed: $SPINE_STACK_DIR/logs/kafka-format.log"
+    touch "$SPINE_STACK_DIR/kafka/.scram-user"
   fi
   : > "$SPINE_STACK_DIR/logs/kafka.log"
   # setsid: the broker outlives this script and ignores Ctrl-C meant for a later foreground command.
@@ -157,7 +261,8 @@ await() {  # await DESCRIPTION PIDFILE LOGFILE CHECK...
 }
 
 kafka_ready() {
-  grep -q 'Kafka Server started' "$SPINE_STACK_DIR/logs/kafka.log" 2>/dev/null && ! port_free "$SPINE_KAFKA_PORT"
+  grep -q 'Kafka Server started' "$SPINE_STACK_DIR/logs/kafka.log" 2>/dev/null && ! port_free "$SPINE_KAFKA_PORT" \
+    && ! port_free "$SPINE_KAFKA_SECURE_PORT"
 }
 
 registry_ready() {
@@ -180,8 +285,13 @@ stack_up() {
   local started=$SECONDS
   if pid_alive "$SPINE_STACK_DIR/kafka.pid"; then
     log "Kafka broker already running (pid $(cat "$SPINE_STACK_DIR/kafka.pid"))"
+    if grep -q 'Kafka Server started' "$SPINE_STACK_DIR/logs/kafka.log" 2>/dev/null && port_free "$SPINE_KAFKA_SECURE_PORT" \
+        && ! grep -q "SASL_SSL://127.0.0.1:$SPINE_KAFKA_SECURE_PORT" "$SPINE_STACK_DIR/kafka/server.properties"; then
+      die "the running broker has no SASL_SSL listener on $SPINE_KAFKA_SECURE_PORT (started before it existed, or with another SPINE_KAFKA_SECURE_PORT): ./spine stack down, then up"
+    fi
   else
     require_free_port "$SPINE_KAFKA_PORT" "Kafka" SPINE_KAFKA_PORT
+    require_free_port "$SPINE_KAFKA_SECURE_PORT" "Kafka SASL_SSL" SPINE_KAFKA_SECURE_PORT
     require_free_port "$SPINE_CONTROLLER_PORT" "Kafka controller" SPINE_CONTROLLER_PORT
     kafka_start
   fi
@@ -193,6 +303,7 @@ stack_up() {
     registry_start
   fi
   await "Kafka broker" "$SPINE_STACK_DIR/kafka.pid" "$SPINE_STACK_DIR/logs/kafka.log" kafka_ready
+  kafka_ensure_scram_user
   await "registry" "$SPINE_STACK_DIR/registry.pid" "$SPINE_STACK_DIR/logs/registry.log" registry_ready
   registry_set_compatibility
   log "stack up in $((SECONDS - started))s"
@@ -241,6 +352,12 @@ stack_print() {
   echo "registry: $r"
   echo "bootstrap.servers=$STACK_BOOTSTRAP_SERVERS"
   echo "schema.registry.url=$STACK_REGISTRY_URL"
+  echo "secure.bootstrap.servers=$STACK_SECURE_BOOTSTRAP_SERVERS (SASL_SSL, SCRAM-SHA-512, user $STACK_SCRAM_USER)"
+  if [[ -f $STACK_SECURITY_DIR/.complete ]]; then
+    echo "  truststore: $STACK_SECURITY_DIR/truststore.p12 (PKCS12, password in store.password; CA: ca.pem)"
+    echo "  password:   $STACK_SECURITY_DIR/kafka.password"
+    echo "  settings:   --config $STACK_SECURITY_DIR/spine.properties (services), client.properties (Java clients)"
+  fi
   echo "logs:     $SPINE_STACK_DIR/logs"
   [[ $k != down && $r != down ]]
 }

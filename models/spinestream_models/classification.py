@@ -27,6 +27,9 @@ class ClsConfig:
     mask_size: int = 160               # the segmenter's resolution the crops are planned at
     batch: int = 8
     epochs: int = 12
+    # How the true labels reach mask_size to plan the training crops: "nearest" (what 1.1.0 learned from) or
+    # "majority" (contract.resize_labels, the segmenter's ground truth from 1.2.0 on).
+    label_resize: str = "nearest"
     lr: float = 2e-3
     weight_decay: float = 1e-2
     spatial_dropout: float = 0.2
@@ -67,11 +70,12 @@ def jitter(plan, rows, columns, n, generator, box=0.08, z=2):
 
 def crop_dataset(studies, config: ClsConfig, generator, log=print):
     """(windowed crops [M, 24, 3, S, S] float16, labels [M]) from the studies' ground-truth labels, planned
-    exactly as the cropper plans from the segmenter's masks (labels at mask_size, nearest)."""
+    exactly as the cropper plans from the segmenter's masks (labels at mask_size by config.label_resize)."""
+    resize = {"nearest": contract.resize_labels_nearest, "majority": contract.resize_labels}[config.label_resize]
     crops, targets = [], []
     for study in studies:
         n, rows, columns = study.hu.shape
-        maps = contract.resize_labels(study.labels, config.mask_size, config.mask_size)
+        maps = resize(study.labels, config.mask_size, config.mask_size)
         plans = contract.plan_crops(maps, rows, columns, config.min_pixels, config.margin_fraction)
         for v in range(1, 8):
             if plans[v] is None:

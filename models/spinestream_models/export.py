@@ -112,19 +112,25 @@ def classifier_card(config, params, training=None, metrics=None):
 
 
 def export_checkpoints(checkpoints, out):
+    """Exports segmenter.ckpt and classifier.ckpt from `checkpoints`, whichever are there (at least one)."""
     cards = []
-    seg = torch.load(os.path.join(checkpoints, "segmenter.ckpt"))
-    seg_config = segmentation.SegConfig(**seg["config"])
-    model = segmentation.build(seg_config)
-    model.load_state_dict(seg["state_dict"])
-    cards.append(write(model, out, segmenter_card(seg_config, sum(p.numel() for p in model.parameters()),
-                                                  training=seg["config"])))
-    cls = torch.load(os.path.join(checkpoints, "classifier.ckpt"))
-    cls_config = classification.ClsConfig(**cls["config"])
-    model = classification.build(cls_config)
-    model.load_state_dict(cls["state_dict"])
-    cards.append(write(model, out, classifier_card(cls_config, sum(p.numel() for p in model.parameters()),
-                                                   training=cls["config"])))
+    found = [name for name in ["segmenter", "classifier"] if os.path.exists(os.path.join(checkpoints, name + ".ckpt"))]
+    if not found:
+        raise SystemExit("no segmenter.ckpt or classifier.ckpt in " + checkpoints)
+    if "segmenter" in found:
+        seg = torch.load(os.path.join(checkpoints, "segmenter.ckpt"))
+        seg_config = segmentation.SegConfig(**seg["config"])
+        model = segmentation.build(seg_config)
+        model.load_state_dict(seg["state_dict"])
+        cards.append(write(model, out, segmenter_card(seg_config, sum(p.numel() for p in model.parameters()),
+                                                      training=seg["config"])))
+    if "classifier" in found:
+        cls = torch.load(os.path.join(checkpoints, "classifier.ckpt"))
+        cls_config = classification.ClsConfig(**cls["config"])
+        model = classification.build(cls_config)
+        model.load_state_dict(cls["state_dict"])
+        cards.append(write(model, out, classifier_card(cls_config, sum(p.numel() for p in model.parameters()),
+                                                       training=cls["config"])))
     return cards
 
 

@@ -12,7 +12,7 @@ from . import augment, contract, nets
 @dataclass
 class SegConfig:
     name: str = "spine-seg-b0w025-160"
-    version: str = "1.1.0"
+    version: str = "1.2.0"
     width: float = 0.25            # EfficientNet-B0 width multiplier (1.0 = the seed's encoder)
     decoder_width: float = 0.5     # decoder channels as a fraction of 256, 128, 64, 32, 16
     size: int = 160                # model input H = W (the seed: 320)
@@ -20,7 +20,7 @@ class SegConfig:
     mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
     std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
     batch: int = 8
-    steps: int = 2200
+    steps: int = 3000
     lr: float = 2e-3
     weight_decay: float = 1e-2
     dice_weight: float = 1.0       # loss = weighted cross entropy + dice_weight * soft dice over labels 1..8

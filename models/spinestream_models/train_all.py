@@ -58,7 +58,7 @@ def main(argv=None):
     parser.add_argument("--checkpoints", default="build/checkpoints")
     parser.add_argument("--matrix", type=int, default=256, help="phantom matrix (rows = columns)")
     parser.add_argument("--seg-studies", type=int, default=60)
-    parser.add_argument("--seg-steps", type=int, default=2200)
+    parser.add_argument("--seg-steps", type=int, default=3000)
     parser.add_argument("--cls-studies", type=int, default=100)
     parser.add_argument("--cls-epochs", type=int, default=12)
     parser.add_argument("--eval-studies", type=int, default=60)

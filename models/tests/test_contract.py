@@ -140,9 +140,30 @@ class PreprocessTest(unittest.TestCase):
         self.assertAlmostEqual(float(crop[-1, 1, 0, 0]), 0.5, places=6)  # slice 5
         self.assertAlmostEqual(float(crop[-1, 2, 0, 0]), 0.5, places=6)  # edge repeated
 
-    def test_nearest_labels_take_the_floor_source(self):
-        labels = torch.arange(16, dtype=torch.uint8).reshape(1, 4, 4)
-        self.assertEqual(contract.resize_labels(labels, 2, 2)[0].tolist(), [[0, 2], [8, 10]])
+    def test_labels_take_the_majority_of_their_source_window(self):
+        labels = torch.zeros((1, 5, 5), dtype=torch.uint8)
+        # 5 -> 2: output 0 covers source 0..2, output 1 covers 2..4 (the windows overlap at 2)
+        labels[0, :3, :3] = 3       # all 9 pixels of output (0, 0)
+        labels[0, 2:, 3:] = 5       # 6 of the 9 pixels of output (1, 1) (one more, (2, 2), is 3)
+        labels[0, 0, 4] = 7         # 1 of the 9 pixels of output (0, 1): background wins
+        out = contract.resize_labels(labels, 2, 2)[0].tolist()
+        self.assertEqual(out, [[3, 0], [0, 5]])
+
+    def test_label_ties_go_to_the_smaller_label(self):
+        labels = torch.tensor([[[6, 2], [2, 6]]], dtype=torch.uint8)
+        self.assertEqual(contract.resize_labels(labels, 1, 1).tolist(), [[[2]]])
+
+    def test_labels_match_adaptive_pooling_windows_on_random_maps(self):
+        generator = torch.Generator().manual_seed(3)
+        labels = torch.randint(0, 9, (2, 13, 11), generator=generator, dtype=torch.uint8)
+        out = contract.resize_labels(labels, 5, 7)
+        for k in range(2):
+            for y in range(5):
+                for x in range(7):
+                    y0, y1 = y * 13 // 5, -((-(y + 1) * 13) // 5)
+                    x0, x1 = x * 11 // 7, -((-(x + 1) * 11) // 7)
+                    counts = torch.bincount(labels[k, y0:y1, x0:x1].flatten().long(), minlength=9)
+                    self.assertEqual(int(out[k, y, x]), int(torch.argmax(counts)))
 
 
 class TrainingMechanicsTest(unittest.TestCase):

@@ -13,6 +13,8 @@ import java.util.List;
  *   bench models --model PATH.pt ...                         DJL vs PyTorch on the same model
  *   bench segmenter [--studies 3] [service options]          slices/s through the service vs the bare model
  *   bench classifier [--studies 8] [service options]         vertebrae/s through the service vs the bare model
+ *   bench e2e [--models shipped|full] [--studies 4] ...      the whole pipeline as deployed: latency, studies/h, RSS
+ *   bench summary --since ISO-8601                          bench/results/SUMMARY.md from the runs since then
  * </pre>
  *
  * Needs a running stack ({@code ./spine bench} starts the development stack).
@@ -30,6 +32,8 @@ public final class BenchmarkMain {
       case "models" -> ModelBenchmark.run(rest);
       case "segmenter" -> SegmenterBenchmark.run(rest);
       case "classifier" -> ClassifierBenchmark.run(rest);
+      case "e2e" -> E2eBenchmark.run(rest);
+      case "summary" -> BenchSummary.run(rest);
       default -> usage();
     }
   }
@@ -41,6 +45,10 @@ public final class BenchmarkMain {
     System.err.println("       bench segmenter|classifier [--studies N] [--matrix 256] [--seed 31] [--threads T]"
         + " [--workers 1] [--batch 4] [--max-delay-ms 5] [--repeat 3] [--partitions 6] [--card PATH.json]"
         + " [--work DIR] [--results FILE] [--note TEXT]");
+    System.err.println("       bench e2e [--models shipped|full] [--studies 4] [--segmenter-card PATH] [--classifier-card PATH]"
+        + " [--matrix 256] [--seed 7001] [--interval-ms 0] [--partitions 6] [--timeout-s 1800] [--jvm \"-Xmx1g\"]"
+        + " [--set service.key=value] [--results FILE]");
+    System.err.println("       bench summary --since ISO-8601 [--results-dir bench/results] [--out FILE] [--failed TEXT]");
     System.exit(2);
   }
 

@@ -50,6 +50,7 @@ final class IngestBenchmark {
   private static final int REPETITIONS = 3;
 
   static void run(BenchmarkMain.Options options) throws Exception {
+    String loadBefore = ServiceBench.loadAverage();
     Path uncompressed = phantom(options);
     Path lossless = options.work().resolve("jpeg-lossless-sv1");
     encodeOnce(uncompressed, lossless);
@@ -74,7 +75,7 @@ final class IngestBenchmark {
       rows.add(new Row(encoding.getKey(), "C-STORE dcmsend -> Kafka", n,
           median(() -> overCStore(options, folder, n)), decodeRate));
     }
-    report(options, rows);
+    report(options, rows, loadBefore);
   }
 
   interface Measurement {
@@ -227,10 +228,12 @@ final class IngestBenchmark {
     }
   }
 
-  private static void report(BenchmarkMain.Options options, List<Row> rows) throws IOException {
+  private static void report(BenchmarkMain.Options options, List<Row> rows, String loadBefore) throws IOException {
     StringBuilder table = new StringBuilder();
-    table.append(String.format("%n### %s — %d cores, %d decode threads, Java %s%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), options.threads(), System.getProperty("java.version")));
+    table.append(String.format("%n### %s — %d cores, %d decode threads, Java %s, load average before %s, after %s%n%n"
+        + "Command: `./spine bench producer --slices %d --threads %d`.%n%n", Instant.now(),
+        Runtime.getRuntime().availableProcessors(), options.threads(), System.getProperty("java.version"), loadBefore,
+        ServiceBench.loadAverage(), options.slices(), options.threads()));
     table.append("| input | path | slices | seconds | slices/s | ratio to decode only |\n|---|---|---|---|---|---|\n");
     for (Row row : rows) {
       table.append(String.format("| %s | %s | %d | %.2f | %.1f | %.2f |%n", row.encoding(), row.path(), row.slices(),

@@ -108,6 +108,7 @@ final class ModelBenchmark {
 
   static void run(List<String> args) throws Exception {
     Options options = Options.parse(args);
+    String loadBefore = ServiceBench.loadAverage();
     ModelCard card = ModelCard.read(options.card());
     Path fromCard = card.modelFile(options.card());
     if (!Files.isSameFile(fromCard, options.model())) {
@@ -131,7 +132,7 @@ final class ModelBenchmark {
             torch[round]);
       }
     }
-    report(options, new Result(card, shape, median(djl), median(torch), script.toString()));
+    report(options, new Result(card, shape, median(djl), median(torch), script.toString()), loadBefore);
   }
 
   private static double djlMeanMs(Options options, ModelPredictor predictor, Tensor input) {
@@ -203,18 +204,19 @@ final class ModelBenchmark {
     return Double.parseDouble(found);
   }
 
-  private static void report(Options options, Result result) throws IOException {
+  private static void report(Options options, Result result, String loadBefore) throws IOException {
     int batch = options.batch();
     String row = String.format("| %s %s | %s | %d | %d | %d | %.3f | %.3f | **%.2f** | %.3f / %.3f | `%s` |%n",
         result.card().name(), result.card().version(), Arrays.toString(result.inputShape()), batch,
         options.threads(), options.iterations(), result.djlMs(), result.torchMs(), result.ratio(),
         result.djlMs() / batch, result.torchMs() / batch, String.join(" ", options.command()));
-    String header = String.format("%n### %s — %d cores, Java %s, PyTorch baseline %s, median of %d rounds%n%n"
+    String header = String.format("%n### %s — %d cores, Java %s, PyTorch baseline %s, median of %d rounds, load average"
+            + " before %s, after %s%n%n"
             + "| model | input | batch | threads | iterations | DJL ms/forward | PyTorch ms/forward | DJL/PyTorch "
             + "| ms per %s DJL / PyTorch | command |%n|---|---|---|---|---|---|---|---|---|---|%n",
         Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
         result.torchScript().equals(MODELS_SCRIPT.toString()) ? MODELS_SCRIPT : "bench_torch.py (bench module)",
-        options.repeat(), result.item());
+        options.repeat(), loadBefore, ServiceBench.loadAverage(), result.item());
     System.out.print(header + row);
     Files.createDirectories(options.results().toAbsolutePath().getParent());
     if (!Files.exists(options.results())) {

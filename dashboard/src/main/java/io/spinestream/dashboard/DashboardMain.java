@@ -23,7 +23,8 @@ public final class DashboardMain {
   static final Setting<Integer> PORT = Setting.integer("dashboard.http.port", 8090, "port of the page (0 = any free)")
       .between(0, 65535);
   static final Setting<String> TOKEN = Setting.string("dashboard.token", null,
-      "if set, the page and the API require this token (?token= or Authorization: Bearer)").optionalValue();
+      "if set, the data (/api/...) and /metrics require this token (?token= or Authorization: Bearer); the page's "
+          + "static files and /health hold no data and do not").optionalValue();
   static final Setting<Duration> HISTORY = Setting.millis("dashboard.history.ms", 86_400_000L,
       "how far back in the topics a (re)started dashboard begins");
   static final Setting<Integer> MAX_STUDIES = Setting.integer("dashboard.max.studies", 100,

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spinestream.common.metrics.PipelineFlowMetrics;
+import io.spinestream.common.metrics.ServiceMetrics;
 import io.spinestream.events.StudyScore;
 import io.spinestream.events.VertebraCrop;
 import java.io.IOException;
@@ -44,8 +46,11 @@ final class DashboardServer implements AutoCloseable {
     }));
     server.createContext("/health", exchange -> send(exchange, 200, "application/json",
         "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8)));
-    server.createContext("/metrics", guarded(exchange -> send(exchange, 200, "text/plain; version=0.0.4",
-        metrics.scrape().getBytes(StandardCharsets.UTF_8))));
+    PipelineFlowMetrics flow = ServiceMetrics.bindTo(metrics);
+    server.createContext("/metrics", guarded(exchange -> {
+      flow.refresh();
+      send(exchange, 200, "text/plain; version=0.0.4", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+    }));
     server.createContext("/api/stats", guarded(this::stats));
     server.createContext("/api/studies", guarded(this::studies));
     // The page's static files hold no patient data; the data behind them (/api) needs the token.

@@ -2,6 +2,8 @@ package io.spinestream.dashboard;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.spinestream.common.metrics.StudyLatency;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.StudyScore;
 import io.spinestream.events.VertebraCrop;
@@ -41,6 +43,8 @@ final class ScoreFeed implements Runnable, AutoCloseable {
   private final AvroDeserializer<VertebraCrop> crops;
   private final AvroDeserializer<StudyScore> scores;
   private final Counter undecodable;
+  private final StudyLatency latency;
+  private final KafkaClientMetrics consumerMetrics;
   private volatile boolean running = true;
 
   ScoreFeed(Properties clientProperties, SchemaRegistry registry, StudyBoard board, String slicesTopic,
@@ -60,6 +64,10 @@ final class ScoreFeed implements Runnable, AutoCloseable {
     this.crops = new AvroDeserializer<>(VertebraCrop.class, registry);
     this.scores = new AvroDeserializer<>(StudyScore.class, registry);
     this.undecodable = Counter.builder("spine.dashboard.undecodable.records").register(metrics);
+    this.latency = new StudyLatency(metrics);
+    // Records read per topic and lag, under the names every service uses (PipelineFlowMetrics).
+    this.consumerMetrics = new KafkaClientMetrics(consumer);
+    consumerMetrics.bindTo(metrics);
   }
 
   @Override
@@ -83,6 +91,7 @@ final class ScoreFeed implements Runnable, AutoCloseable {
       LOG.error("dashboard feed stopped: {}", e.toString(), e);
     } finally {
       // The consumer is not thread-safe: only the thread that polls it closes it.
+      consumerMetrics.close();
       consumer.close(Duration.ofSeconds(5));
     }
   }
@@ -113,7 +122,9 @@ final class ScoreFeed implements Runnable, AutoCloseable {
       } else if (record.topic().equals(cropsTopic)) {
         board.add(crops.deserialize(record.topic(), record.value()), now);
       } else {
-        board.add(scores.deserialize(record.topic(), record.value()), now);
+        StudyScore score = scores.deserialize(record.topic(), record.value());
+        board.add(score, now);
+        latency.record(score);
       }
     } catch (RuntimeException e) {
       undecodable.increment();

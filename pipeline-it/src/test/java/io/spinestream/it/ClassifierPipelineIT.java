@@ -8,7 +8,6 @@ import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomOptions;
 import io.spinestream.phantom.PhantomStudy;
 import io.spinestream.phantom.Vertebra;
-import io.spinestream.producer.ProducerMain;
 import io.spinestream.schemas.ItStack;
 import io.spinestream.tools.RsnaMetric;
 import java.nio.file.Path;
@@ -32,42 +31,16 @@ class ClassifierPipelineIT {
   @TempDir
   Path work;
 
-  private List<ServiceProcess> services(String prefix) {
-    List<String> segmenter = new ArrayList<>(ServiceProcess.baseArgs("segmenter", prefix, work));
-    segmenter.addAll(List.of("--segmenter.model.card=" + PipelineFixture.MODELS.resolve(Models.SEGMENTER_CARD),
-        "--segmenter.inference.threads=1", "--segmenter.device=cpu"));
-    List<String> classifier = new ArrayList<>(ServiceProcess.baseArgs("classifier", prefix, work));
-    classifier.addAll(List.of("--classifier.model.card=" + PipelineFixture.MODELS.resolve(Models.CLASSIFIER_CARD),
-        "--classifier.inference.threads=1", "--classifier.device=cpu"));
-    return List.of(new ServiceProcess("segmenter", work, segmenter.toArray(String[]::new)),
-        new ServiceProcess("cropper", work, ServiceProcess.baseArgs("cropper", prefix, work).toArray(String[]::new)),
-        new ServiceProcess("classifier", work, classifier.toArray(String[]::new)));
-  }
-
-  private int ingest(String prefix, Path images) throws Exception {
-    return ProducerMain.run(new String[] {"ingest", images.toString(), "--kafka.bootstrap.servers=" + ItStack.BOOTSTRAP_SERVERS,
-        "--registry.url=" + ItStack.REGISTRY_URL, "--topics.prefix=" + prefix, "--topics.partitions=2"}, Map.of());
-  }
-
-  private static void startAll(List<ServiceProcess> services) throws Exception {
-    for (ServiceProcess service : services) {
-      service.start();
-    }
-    for (ServiceProcess service : services) {
-      service.awaitRunning(Duration.ofMinutes(3));
-    }
-  }
-
   @Test
   void shouldScoreEveryStudyOnceAndSeparateFracturedFromIntactVertebrae() throws Exception {
     // Fractures planted so both classes are well represented among the held-out vertebrae.
     PhantomOptions options = PipelineFixture.options(8).withFractureProbability(0.3).withSeed(PipelineFixture.HELD_OUT_SEED + 2);
     List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
     String prefix = "it-" + ItStack.runId() + "-scores.";
-    List<ServiceProcess> services = services(prefix);
+    List<ServiceProcess> services = PipelineFixture.stages(prefix, work);
     try {
-      startAll(services);
-      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+      PipelineFixture.startAll(services);
+      assertThat(PipelineFixture.ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
 
       List<StudyScore> scores = TopicReader.read(prefix + "spine.scores", StudyScore.class, studies.size(),
           PIPELINE_TIMEOUT, Duration.ofSeconds(5));
@@ -98,9 +71,7 @@ class ClassifierPipelineIT {
         assertThat(s.getLastSliceReceivedAt()).isAfterOrEqualTo(s.getFirstSliceReceivedAt());
       });
     } finally {
-      for (ServiceProcess service : services) {
-        service.close();
-      }
+      PipelineFixture.closeAll(services);
     }
   }
 
@@ -109,14 +80,14 @@ class ClassifierPipelineIT {
     PhantomOptions options = PipelineFixture.options(3).withSeed(PipelineFixture.HELD_OUT_SEED + 3);
     List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
     String prefix = "it-" + ItStack.runId() + "-kill-classifier.";
-    List<ServiceProcess> services = services(prefix);
+    List<ServiceProcess> services = PipelineFixture.stages(prefix, work);
     ServiceProcess classifier = services.get(2);
     try {
-      startAll(services);
-      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+      PipelineFixture.startAll(services);
+      assertThat(PipelineFixture.ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
       TopicReader.awaitAny(prefix + "spine.vertebra-scores", VertebraScore.class, PIPELINE_TIMEOUT);
       classifier.kill();
-      classifier = new ServiceProcess("classifier", work, servicesArgs(services, 2));
+      classifier = PipelineFixture.stage("classifier", prefix, work);
       classifier.start();
       classifier.awaitRunning(Duration.ofMinutes(3));
 
@@ -127,13 +98,7 @@ class ClassifierPipelineIT {
       assertThat(perStudy).hasSize(studies.size()).allSatisfy((study, count) -> assertThat(count).isEqualTo(1L));
     } finally {
       classifier.close();
-      for (ServiceProcess service : services) {
-        service.close();
-      }
+      PipelineFixture.closeAll(services);
     }
-  }
-
-  private static String[] servicesArgs(List<ServiceProcess> services, int index) {
-    return services.get(index).arguments().toArray(String[]::new);
   }
 }

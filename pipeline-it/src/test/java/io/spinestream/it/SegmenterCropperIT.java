@@ -8,7 +8,6 @@ import io.spinestream.events.VoxelBox;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomOptions;
 import io.spinestream.phantom.PhantomStudy;
-import io.spinestream.producer.ProducerMain;
 import io.spinestream.schemas.ItStack;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,31 +30,16 @@ class SegmenterCropperIT {
   @TempDir
   Path work;
 
-  private List<String> segmenterArgs(String prefix) {
-    List<String> args = new ArrayList<>(ServiceProcess.baseArgs("segmenter", prefix, work));
-    args.addAll(List.of("--segmenter.model.card=" + PipelineFixture.MODELS.resolve(Models.SEGMENTER_CARD),
-        "--segmenter.inference.threads=1", "--segmenter.device=cpu"));
-    return args;
-  }
-
-  private int ingest(String prefix, Path images) throws Exception {
-    return ProducerMain.run(new String[] {"ingest", images.toString(), "--kafka.bootstrap.servers=" + ItStack.BOOTSTRAP_SERVERS,
-        "--registry.url=" + ItStack.REGISTRY_URL, "--topics.prefix=" + prefix, "--topics.partitions=2"}, Map.of());
-  }
-
   @Test
   void shouldCropEveryVertebraLikeTheGroundTruth() throws Exception {
     PhantomOptions options = PipelineFixture.options(3);
     List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
     String prefix = "it-" + ItStack.runId() + "-crops.";
-    try (ServiceProcess segmenter = new ServiceProcess("segmenter", work, segmenterArgs(prefix).toArray(String[]::new));
-        ServiceProcess cropper = new ServiceProcess("cropper", work,
-            ServiceProcess.baseArgs("cropper", prefix, work).toArray(String[]::new))) {
-      segmenter.start();
-      cropper.start();
-      segmenter.awaitRunning(Duration.ofMinutes(3));
-      cropper.awaitRunning(Duration.ofMinutes(2));
-      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+    List<ServiceProcess> services = List.of(PipelineFixture.stage("segmenter", prefix, work),
+        PipelineFixture.stage("cropper", prefix, work));
+    try {
+      PipelineFixture.startAll(services);
+      assertThat(PipelineFixture.ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
 
       List<VertebraCrop> crops = TopicReader.read(prefix + "spine.crops", VertebraCrop.class, 7 * studies.size(),
           PIPELINE_TIMEOUT, Duration.ofSeconds(3));
@@ -86,6 +70,8 @@ class SegmenterCropperIT {
       } else {
         System.out.printf("quality gate off (-Dspine.it.quality.gates=true asserts it): IoU %.3f, target 0.7%n", mean);
       }
+    } finally {
+      PipelineFixture.closeAll(services);
     }
   }
 
@@ -94,27 +80,19 @@ class SegmenterCropperIT {
     PhantomOptions options = PipelineFixture.options(2).withSeed(PipelineFixture.HELD_OUT_SEED + 1);
     List<PhantomStudy> studies = PhantomGenerator.generate(options, work.resolve("phantoms"));
     String prefix = "it-" + ItStack.runId() + "-kill.";
-    String[] cropperArgs = ServiceProcess.baseArgs("cropper", prefix, work).toArray(String[]::new);
-    String[] segArgs = segmenterArgs(prefix).toArray(String[]::new);
-    ServiceProcess segmenter = new ServiceProcess("segmenter", work, segArgs);
-    ServiceProcess cropper = new ServiceProcess("cropper", work, cropperArgs);
+    ServiceProcess segmenter = PipelineFixture.stage("segmenter", prefix, work);
+    ServiceProcess cropper = PipelineFixture.stage("cropper", prefix, work);
     try {
-      segmenter.start();
-      cropper.start();
-      segmenter.awaitRunning(Duration.ofMinutes(3));
-      cropper.awaitRunning(Duration.ofMinutes(2));
-      assertThat(ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
+      PipelineFixture.startAll(List.of(segmenter, cropper));
+      assertThat(PipelineFixture.ingest(prefix, work.resolve("phantoms/train_images"))).isZero();
 
       // Mid-study: masks are flowing, the first study is not finished.
       TopicReader.awaitAny(prefix + "spine.masks", SliceMask.class, PIPELINE_TIMEOUT);
       segmenter.kill();
       cropper.kill();
-      segmenter = new ServiceProcess("segmenter", work, segArgs);
-      cropper = new ServiceProcess("cropper", work, cropperArgs);
-      segmenter.start();
-      cropper.start();
-      segmenter.awaitRunning(Duration.ofMinutes(3));
-      cropper.awaitRunning(Duration.ofMinutes(2));
+      segmenter = PipelineFixture.stage("segmenter", prefix, work);
+      cropper = PipelineFixture.stage("cropper", prefix, work);
+      PipelineFixture.startAll(List.of(segmenter, cropper));
 
       List<VertebraCrop> crops = TopicReader.read(prefix + "spine.crops", VertebraCrop.class, 7 * studies.size(),
           PIPELINE_TIMEOUT, Duration.ofSeconds(10));

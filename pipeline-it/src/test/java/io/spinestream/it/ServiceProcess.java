@@ -16,15 +16,30 @@ import java.util.concurrent.TimeUnit;
 final class ServiceProcess implements AutoCloseable {
   static final Path ROOT = Path.of(System.getProperty("spine.root", "..")).toAbsolutePath().normalize();
 
+  private final String name;
   private final String module;
   private final List<String> args;
   private final Path log;
   private Process process;
 
   ServiceProcess(String module, Path workDir, String... args) {
+    this(module, module, workDir, args);
+  }
+
+  /** {@code name} tells two instances of one module apart (e.g. a live and a replay segmenter): it names the log. */
+  ServiceProcess(String name, String module, Path workDir, String... args) {
+    this.name = name;
     this.module = module;
     this.args = List.of(args);
-    this.log = workDir.resolve(module + ".log");
+    this.log = workDir.resolve(name + ".log");
+  }
+
+  String name() {
+    return name;
+  }
+
+  String module() {
+    return module;
   }
 
   List<String> arguments() {
@@ -62,11 +77,23 @@ final class ServiceProcess implements AutoCloseable {
         return;
       }
       if (!process.isAlive()) {
-        throw new AssertionError(module + " exited with " + process.exitValue() + ":\n" + tail());
+        throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + tail());
       }
       Thread.sleep(200);
     }
-    throw new AssertionError(module + " not running after " + timeout.toSeconds() + " s:\n" + tail());
+    throw new AssertionError(name + " not running after " + timeout.toSeconds() + " s:\n" + tail());
+  }
+
+  /** Waits until the process ends on its own; returns its exit code (fails the test when it keeps running). */
+  int awaitExit(Duration timeout) throws IOException, InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(module + " still running after " + timeout.toSeconds() + " s:\n" + tail());
+    }
+    return process.exitValue();
+  }
+
+  String log() throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
   }
 
   /** kill -9. */

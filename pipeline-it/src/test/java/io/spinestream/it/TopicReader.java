@@ -7,10 +7,12 @@ import io.spinestream.schemas.serde.AvroDeserializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads committed records of a topic from the start, as a downstream consumer would. */
@@ -40,6 +42,25 @@ final class TopicReader {
       }
       assertThat(values).as("records on %s within %d s", topic, timeout.toSeconds()).hasSizeGreaterThanOrEqualTo(expected);
       return values;
+    }
+  }
+
+  /** How many committed records the topic holds now (from the beginning to its end offsets). */
+  static long count(String topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = ItStack.consumer(new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long count = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        assertThat(System.nanoTime()).as("reading %s to its end", topic).isLessThan(deadline);
+        count += consumer.poll(Duration.ofMillis(250)).count();
+      }
+      return count;
     }
   }
 

@@ -11,6 +11,7 @@ import io.spinestream.common.kafka.TopicAdmin;
 import io.spinestream.producer.assembly.SeriesAssembler;
 import io.spinestream.producer.dicom.DicomLimits;
 import io.spinestream.producer.dicom.DicomReader;
+import io.spinestream.producer.dicom.RejectionReason;
 import io.spinestream.producer.ingest.ArchivingDisposition;
 import io.spinestream.producer.ingest.CStoreReceiver;
 import io.spinestream.producer.ingest.FileIngestion;
@@ -20,6 +21,7 @@ import io.spinestream.producer.ingest.IngestionPipeline;
 import io.spinestream.producer.ingest.OutputTopics;
 import io.spinestream.producer.ingest.ProducerMetrics;
 import io.spinestream.producer.ingest.ServeMode;
+import io.spinestream.producer.network.DicomListener;
 import io.spinestream.producer.publish.EventPublisher;
 import io.spinestream.schemas.Topic;
 import java.nio.file.Path;
@@ -92,16 +94,29 @@ public final class ProducerMain {
     SchemaCheck.registerValueSchemas(kafka.registryClient(), outputs);
   }
 
+  /** The input size limits; a decoding budget smaller than the largest file could never read that file. */
+  static DicomLimits limits(Settings settings) {
+    int maxFile = settings.get(ProducerSettings.MAX_FILE_MB);
+    int budget = settings.get(ProducerSettings.DECODE_MAX_MB);
+    if (budget < maxFile) {
+      throw new ConfigException(List.of("producer.decode.max.mb (" + budget + ") must be at least producer.max.file.mb ("
+          + maxFile + "): raise PRODUCER_DECODE_MAX_MB or lower PRODUCER_MAX_FILE_MB"));
+    }
+    return new DicomLimits(maxFile * 1024L * 1024L, settings.get(ProducerSettings.MAX_ROWS),
+        settings.get(ProducerSettings.MAX_COLUMNS), budget * 1024L * 1024L);
+  }
+
   /** Everything ingestion needs, wired; the caller owns (closes) the pipeline. */
   public static IngestionPipeline pipeline(Settings settings, ProducerMetrics metrics) {
+    DicomLimits limits = limits(settings);
     KafkaSettings kafka = new KafkaSettings(settings);
     prepareKafka(kafka);
     OutputTopics topics = OutputTopics.of(kafka);
     int maxRequest = topics.all().stream().mapToInt(Topic::maxMessageBytes).max().orElseThrow();
     EventPublisher publisher = new EventPublisher(kafka.producerProperties("spine-producer", maxRequest),
         kafka.registryClient(), kafka.registryConfig());
-    DicomReader reader = new DicomReader(new DicomLimits(settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L,
-        settings.get(ProducerSettings.MAX_ROWS), settings.get(ProducerSettings.MAX_COLUMNS)));
+    publisher.bindMetrics(metrics.registry());
+    DicomReader reader = new DicomReader(limits);
     SeriesAssembler assembler = new SeriesAssembler(Clock.systemUTC(), settings.get(ProducerSettings.RETENTION));
     return new IngestionPipeline(reader, assembler, publisher, topics, metrics, Clock.systemUTC(),
         settings.get(ProducerSettings.DECODE_THREADS));
@@ -174,7 +189,12 @@ public final class ProducerMain {
       if (failed == null) {
         failed = spool.toAbsolutePath().resolveSibling(spool.getFileName() + "-archive");
       }
-      receiver = new CStoreReceiver(pipeline, port, settings.get(ProducerSettings.SCP_AE_TITLE), spool, failed);
+      long maxObjectBytes = settings.get(ProducerSettings.MAX_FILE_MB) * 1024L * 1024L;
+      DicomListener.Limits limits = new DicomListener.Limits(
+          ProducerSettings.allowedCallingAeTitles(settings.get(ProducerSettings.SCP_ALLOWED_CALLING_AE_TITLES)),
+          settings.get(ProducerSettings.SCP_MAX_ASSOCIATIONS), MAX_PDU_BYTES, maxObjectBytes);
+      receiver = new CStoreReceiver(pipeline, port, settings.get(ProducerSettings.SCP_AE_TITLE), spool, failed, limits,
+          networkEvents(pipeline, metrics));
     }
     if (inbox == null && receiver == null) {
       pipeline.close();
@@ -190,6 +210,30 @@ public final class ProducerMain {
     }
     serve.start();
     return new Serving(serve, http, metrics);
+  }
+
+  /**
+   * The receiver offers PixelMed's 16 KiB PDUs; 1 MiB leaves room for any A-ASSOCIATE-RQ and for senders that send
+   * larger P-DATA than offered, while bounding what one PDU header can make the receiver allocate.
+   */
+  private static final int MAX_PDU_BYTES = 1024 * 1024;
+
+  /** Refused associations are counted; an object aborted for its size also becomes a dead letter. */
+  private static DicomListener.Events networkEvents(IngestionPipeline pipeline, ProducerMetrics metrics) {
+    return new DicomListener.Events() {
+      @Override
+      public void refused(String reason, String callingAeTitle, String peer, String detail) {
+        metrics.associationRefused(reason);
+      }
+
+      @Override
+      public void objectTooLarge(String callingAeTitle, String peer, long bytesReceived, long limit) {
+        metrics.associationRefused("OBJECT_TOO_LARGE");
+        pipeline.deadLetterWithoutFile("C-STORE from " + callingAeTitle + " at " + peer,
+            RejectionReason.TOO_LARGE.name(), "C-STORE object of more than " + limit + " bytes (producer.max.file.mb):"
+                + " transfer aborted after " + bytesReceived + " bytes, nothing kept", bytesReceived);
+      }
+    };
   }
 
   /** Loads the producer's settings as main does, for tests and tools that run it in-process. */

@@ -29,6 +29,13 @@ final class ProducerSettings {
       "TCP port of the DICOM C-STORE receiver (serve); unset = no receiver").optionalValue().between(1, 65535);
   static final Setting<String> SCP_AE_TITLE = Setting.string("producer.scp.ae.title", "SPINESTREAM",
       "AE title of the C-STORE receiver").must(v -> v.length() <= 16 && !v.isBlank(), "must be 1-16 characters");
+  static final Setting<String> SCP_ALLOWED_CALLING_AE_TITLES = Setting.string("producer.scp.allowed.calling.ae.titles", "",
+      "calling AE titles the C-STORE receiver serves, comma-separated; empty = any (others get an A-ASSOCIATE-RJ)")
+      .blankIsAValue().must(ProducerSettings::validAeTitleList, "must be AE titles of 1-16 characters without "
+          + "backslash or control characters, separated by commas");
+  static final Setting<Integer> SCP_MAX_ASSOCIATIONS = Setting.integer("producer.scp.max.associations", 16,
+      "C-STORE associations served at once; more are rejected as 'local limit exceeded' (bounds threads and memory)")
+      .between(1, 1024);
   static final Setting<Path> SCP_SPOOL_DIR = Setting.path("producer.scp.spool.dir", "spinestream-spool",
       "where received objects wait until their series is in Kafka (must survive restarts)");
   static final Setting<Path> SCP_FAILED_DIR = Setting.path("producer.scp.failed.dir", null,
@@ -37,8 +44,11 @@ final class ProducerSettings {
       "largest Rows accepted").between(1, 65535);
   static final Setting<Integer> MAX_COLUMNS = Setting.integer("producer.max.columns", 1024,
       "largest Columns accepted").between(1, 65535);
-  static final Setting<Integer> MAX_FILE_MB = Setting.integer("producer.max.file.mb", 256,
-      "largest DICOM file read, MiB").between(1, 4096);
+  static final Setting<Integer> MAX_FILE_MB = Setting.integer("producer.max.file.mb", 64,
+      "largest DICOM file or C-STORE object read, MiB (a 1024x1024 CT slice is 2 MiB)").between(1, 4096);
+  static final Setting<Integer> DECODE_MAX_MB = Setting.integer("producer.decode.max.mb", 128,
+      "files being decoded at once add up to at most this many MiB (bounds decoding's heap, whatever the threads); "
+          + "at least producer.max.file.mb").between(1, 65536);
   static final Setting<String> HTTP_HOST = Setting.string("producer.http.host", "127.0.0.1",
       "address of the /health and /metrics endpoints");
   static final Setting<Integer> HTTP_PORT = Setting.integer("producer.http.port", null,
@@ -48,9 +58,20 @@ final class ProducerSettings {
   static List<Setting<?>> all() {
     List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
     all.addAll(List.of(DECODE_THREADS, INACTIVITY, RETENTION, INBOX_DIR, INBOX_ARCHIVE_DIR, INBOX_DELETE_DONE,
-        INBOX_STABLE, POLL, SCP_PORT, SCP_AE_TITLE, SCP_SPOOL_DIR, SCP_FAILED_DIR, MAX_ROWS, MAX_COLUMNS, MAX_FILE_MB,
+        INBOX_STABLE, POLL, SCP_PORT, SCP_AE_TITLE, SCP_ALLOWED_CALLING_AE_TITLES, SCP_MAX_ASSOCIATIONS, SCP_SPOOL_DIR, SCP_FAILED_DIR, MAX_ROWS, MAX_COLUMNS, MAX_FILE_MB, DECODE_MAX_MB,
         HTTP_HOST, HTTP_PORT));
     return all;
+  }
+
+  /** The allow-list as a set; empty = any calling AE title. */
+  static java.util.Set<String> allowedCallingAeTitles(String list) {
+    return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  private static boolean validAeTitleList(String list) {
+    return allowedCallingAeTitles(list).stream().allMatch(t -> t.length() <= 16 && t.chars().allMatch(c -> c >= 0x20
+        && c < 0x7F && c != '\\'));
   }
 
   private ProducerSettings() {}

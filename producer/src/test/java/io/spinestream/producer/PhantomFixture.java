@@ -10,7 +10,7 @@ import java.util.List;
 
 /** Phantom studies for the producer's tests, small enough to keep the suite fast. */
 final class PhantomFixture {
-  private static final long SEED = 303;
+  static final long SEED = 303;
 
   private PhantomFixture() {}
 

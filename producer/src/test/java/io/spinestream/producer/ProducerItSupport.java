@@ -155,6 +155,63 @@ final class ProducerItSupport {
     }
   }
 
+  /**
+   * Every record of the topic as the bytes a consumer receives: key, value and each header's name and value, for
+   * checks of what reaches the wire whatever field or header it might hide in.
+   */
+  static List<byte[]> rawRecords(String topic, int expected) {
+    try (KafkaConsumer<byte[], byte[]> consumer = ItStack.consumer(new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<byte[]> records = new ArrayList<>();
+      readInto(consumer, topic, expected, records, r -> {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.writeBytes(r.key() == null ? new byte[0] : r.key());
+        all.writeBytes(r.value() == null ? new byte[0] : r.value());
+        r.headers().forEach(h -> {
+          all.writeBytes(h.key().getBytes(StandardCharsets.UTF_8));
+          all.writeBytes(h.value() == null ? new byte[0] : h.value());
+        });
+        return all.toByteArray();
+      });
+      return records;
+    }
+  }
+
+  /**
+   * The patient identity the phantom writes into every file (PatientName PHANTOM^STUDY{@literal <n>}, PatientID
+   * PH-{@literal <seed>-<n>}, PatientBirthDate 19700101), also as a display would format it.
+   */
+  static List<String> phantomIdentity(long seed, int study) {
+    return List.of("PHANTOM^STUDY" + study, "PHANTOM^", "PH-" + seed + "-" + study, "19700101", "1970-01-01");
+  }
+
+  /**
+   * No record on the producer's topics (slices, series, dead letters: keys, values, headers) contains any of the
+   * strings, and there are at least the expected records on each, so the check looked at something.
+   */
+  static void assertNoneOnAnyTopic(String prefix, List<String> identity, int slices, int manifests, int deadLetters) {
+    Map<String, Integer> expected = Map.of("spine.slices", slices, "spine.series", manifests,
+        "spine.dead-letters", deadLetters);
+    expected.forEach((topic, count) -> {
+      List<byte[]> records = count == 0 ? List.of() : rawRecords(prefix + topic, count);
+      for (byte[] record : records) {
+        // ISO-8859-1 maps every byte to one char: a search over the raw bytes, whatever the encoding around them.
+        String text = new String(record, StandardCharsets.ISO_8859_1);
+        for (String forbidden : identity) {
+          assertThat(text).as("a record on %s", topic).doesNotContain(forbidden);
+        }
+      }
+    });
+  }
+
+  /** The source files do carry the identity: otherwise a check that it is absent downstream proves nothing. */
+  static void assertFilesCarry(List<Path> files, List<String> identity) throws IOException {
+    for (Path file : files) {
+      String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+      assertThat(text).as("source file %s", file).contains(identity.get(0), identity.get(2), identity.get(3));
+    }
+  }
+
   private static <K, V, T> void readInto(KafkaConsumer<K, V> consumer, String topic, int expected, List<T> into,
       java.util.function.Function<ConsumerRecord<K, V>, T> map) {
     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()

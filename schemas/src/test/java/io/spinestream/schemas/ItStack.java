@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.spinestream.schemas.registry.RegistryClientConfig;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +38,33 @@ public final class ItStack {
   public static final String REGISTRY_URL =
       System.getProperty("spine.it.schema.registry.url", "http://127.0.0.1:8081/apis/ccompat/v7");
 
+  /** The stack's SASL_SSL listener (SCRAM-SHA-512), and the folder with its trust store and credentials. */
+  public static final String SECURE_BOOTSTRAP_SERVERS =
+      System.getProperty("spine.it.secure.bootstrap.servers", "127.0.0.1:9094");
+  public static final Path SECURITY_DIR =
+      Path.of(System.getProperty("spine.it.security.dir", "../build/stack/security")).toAbsolutePath().normalize();
+  public static final String SCRAM_USER = "spine";
+
   private ItStack() {}
+
+  /** The secure listener's files (see scripts/stack.sh), failing the test when the stack has none. */
+  public static Path securityFile(String name) {
+    Path file = SECURITY_DIR.resolve(name);
+    if (!Files.isRegularFile(file)) {
+      fail("no " + name + " under " + SECURITY_DIR + ": run the tests with ./spine test (its stack has the SASL_SSL "
+          + "listener), or pass -Dspine.it.security.dir");
+    }
+    return file;
+  }
+
+  /** The password of the stack's key and trust stores. */
+  public static String storePassword() {
+    try {
+      return Files.readString(securityFile("store.password")).trim();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   public static String runId() {
     return UUID.randomUUID().toString().substring(0, 8);

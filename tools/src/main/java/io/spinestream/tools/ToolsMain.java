@@ -190,27 +190,33 @@ public final class ToolsMain {
     }
   }
 
+  /** One column per model version, as wide as its name, so that versions line up side by side. */
   static String table(List<Evaluation> results) {
+    int width = Math.max(24, results.stream().mapToInt(r -> r.model().length()).max().orElse(0));
     StringBuilder out = new StringBuilder();
     out.append(String.format("%-26s", "model"));
-    results.forEach(r -> out.append(String.format(" | %-24s", r.model())));
+    results.forEach(r -> out.append(" | ").append(pad(r.model(), width)));
     out.append('\n');
-    row(out, results, "studies scored", r -> String.valueOf(r.scored()));
-    row(out, results, "with labels", r -> String.valueOf(r.evaluated()));
-    row(out, results, "labelled, not scored", r -> String.valueOf(r.missing()));
-    row(out, results, "scored, no label", r -> String.valueOf(r.unlabelled()));
-    row(out, results, "RSNA weighted log loss", r -> String.format("%.4f", r.logLoss()));
+    row(out, results, width, "studies scored", r -> String.valueOf(r.scored()));
+    row(out, results, width, "with labels", r -> String.valueOf(r.evaluated()));
+    row(out, results, width, "labelled, not scored", r -> String.valueOf(r.missing()));
+    row(out, results, width, "scored, no label", r -> String.valueOf(r.unlabelled()));
+    row(out, results, width, "RSNA weighted log loss", r -> String.format("%.4f", r.logLoss()));
     for (String label : RsnaMetric.LABELS) {
-      row(out, results, "AUC " + label, r -> String.format("%.3f", r.auc().get(label)));
+      row(out, results, width, "AUC " + label, r -> String.format("%.3f", r.auc().get(label)));
     }
-    row(out, results, "AUC all vertebrae", r -> String.format("%.3f", r.vertebraAuc()));
+    row(out, results, width, "AUC all vertebrae", r -> String.format("%.3f", r.vertebraAuc()));
     return out.toString();
   }
 
-  private static void row(StringBuilder out, List<Evaluation> results, String name,
+  private static void row(StringBuilder out, List<Evaluation> results, int width, String name,
       java.util.function.Function<Evaluation, String> value) {
     out.append(String.format("%-26s", name));
-    results.forEach(r -> out.append(String.format(" | %-24s", value.apply(r))));
+    results.forEach(r -> out.append(" | ").append(pad(value.apply(r), width)));
     out.append('\n');
+  }
+
+  private static String pad(String text, int width) {
+    return text.length() >= width ? text : text + " ".repeat(width - text.length());
   }
 }

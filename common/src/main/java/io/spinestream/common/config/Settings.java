@@ -180,11 +180,22 @@ public final class Settings {
     return arguments;
   }
 
-  /** Every resolved value, for the start-up log; values of keys that look secret are masked. */
+  /**
+   * Every resolved value, for the start-up log. Values of keys that look secret (passwords, tokens, JAAS lines,
+   * credentials), declared or passed through, are masked; paths to files holding secrets are shown.
+   */
   public Map<String, String> describe() {
     Map<String, String> described = new TreeMap<>();
-    values.forEach((k, v) -> described.put(k, String.valueOf(v)));
-    passThrough.forEach((k, v) -> described.put(k, k.matches(".*(password|secret|jaas|token|user\\.info).*") ? "****" : v));
+    values.forEach((k, v) -> described.put(k, isSecret(k) ? MASK : String.valueOf(v)));
+    passThrough.forEach((k, v) -> described.put(k, isSecret(k) ? MASK : v));
     return described;
+  }
+
+  private static final String MASK = "****";
+
+  /** Whether a key's value is a secret that must never be logged. */
+  public static boolean isSecret(String key) {
+    return !key.endsWith(".file") && !key.endsWith(".location") && !key.endsWith(".type")
+        && key.matches(".*(password|secret|jaas|token|user\\.info).*");
   }
 }

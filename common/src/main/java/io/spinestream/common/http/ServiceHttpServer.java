@@ -3,6 +3,8 @@ package io.spinestream.common.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spinestream.common.metrics.PipelineFlowMetrics;
+import io.spinestream.common.metrics.ServiceMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -14,7 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every service's operational endpoints: {@code GET /health} (200 when healthy, 503 otherwise, with a
- * one-line JSON body) and {@code GET /metrics} (Prometheus text format).
+ * one-line JSON body) and {@code GET /metrics} (Prometheus text format). Besides the service's own meters,
+ * {@code /metrics} has what all services share ({@link ServiceMetrics}): JVM, CPU, resident memory, and the
+ * pipeline flow under common names (records in and out per topic, dead letters, consumer lag, record latency),
+ * bound here so that no service can leave them out.
  */
 public final class ServiceHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceHttpServer.class);
@@ -37,14 +42,17 @@ public final class ServiceHttpServer implements AutoCloseable {
    */
   public ServiceHttpServer(String host, int port, PrometheusMeterRegistry metrics, Supplier<Health> health)
       throws IOException {
+    PipelineFlowMetrics flow = ServiceMetrics.bindTo(metrics);
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "http-endpoints");
       thread.setDaemon(true);
       return thread;
     }));
-    server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-        metrics.scrape()));
+    server.createContext("/metrics", exchange -> {
+      flow.refresh();
+      respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+    });
     server.createContext("/health", exchange -> {
       Health current = health.get();
       String body = "{\"status\":\"" + current.status() + "\",\"detail\":\"" + escape(current.detail()) + "\"}";

@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How every service reaches Kafka and the schema registry, and how topics are created. Any Kafka client
@@ -24,6 +27,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * Confluent's {@code schema.registry.ssl.truststore.location}).
  */
 public final class KafkaSettings {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaSettings.class);
   public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka.bootstrap.servers", null,
       "Kafka brokers, host:port[,host:port]");
   public static final Setting<String> REGISTRY_URL = Setting.string("registry.url", null,
@@ -43,9 +47,10 @@ public final class KafkaSettings {
           + "live slices and writes its own topics; empty = the unprefixed topics").optionalValue().blankIsAValue()
       .must(p -> p.isEmpty() || p.matches("[a-zA-Z0-9._-]+"), "may use only letters, digits, '.', '_' and '-'");
 
-  /** Declared settings every service has. */
-  public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS,
-      TOPIC_REPLICATION, TOPIC_CREATE, TOPIC_PREFIX, TOPIC_SOURCE_PREFIX);
+  /** Declared settings every service has (with the credentials of {@link KafkaSecurity}). */
+  public static final List<Setting<?>> SETTINGS = Stream.concat(
+      Stream.of(BOOTSTRAP_SERVERS, REGISTRY_URL, TOPIC_PARTITIONS, TOPIC_REPLICATION, TOPIC_CREATE, TOPIC_PREFIX,
+          TOPIC_SOURCE_PREFIX), KafkaSecurity.SETTINGS.stream()).toList();
 
   private static final Set<String> REGISTRY_KEYS = Set.of("url", "basic.auth.credentials.source",
       "basic.auth.user.info", "bearer.auth.token", "ssl.truststore.location", "ssl.truststore.password",
@@ -63,19 +68,36 @@ public final class KafkaSettings {
   }
 
   private final Settings settings;
+  private final KafkaSecurity security;
 
+  /**
+   * @throws io.spinestream.common.config.ConfigException when the security settings cannot work (see
+   *     {@link KafkaSecurity})
+   */
   public KafkaSettings(Settings settings) {
     this.settings = settings;
+    this.security = KafkaSecurity.resolve(settings, settings.get(REGISTRY_URL));
+    LOG.info("Kafka at {}: {}", settings.get(BOOTSTRAP_SERVERS), security.describe());
+  }
+
+  /** How the service authenticates, in one line without secrets (for the start-up log). */
+  public String securityDescription() {
+    return security.describe();
   }
 
   public String bootstrapServers() {
     return settings.get(BOOTSTRAP_SERVERS);
   }
 
-  /** Base properties of every Kafka client: bootstrap servers plus the {@code kafka.*} overrides. */
+  /**
+   * Base properties of every Kafka client (producers, consumers, admin clients, Kafka Streams): bootstrap servers,
+   * the {@code kafka.*} overrides, and the security protocol with the SASL login built from
+   * {@code kafka.sasl.username} and the password.
+   */
   public Properties clientProperties() {
     Properties props = new Properties();
     props.putAll(settings.withPrefix("kafka."));
+    props.putAll(security.kafkaProperties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     return props;
   }
@@ -111,6 +133,9 @@ public final class KafkaSettings {
         config.put(key, value);
       }
     });
+    if (security.registryUserInfoFromFile() != null) {
+      config.put(RegistryClientConfig.BASIC_AUTH_USER_INFO, security.registryUserInfoFromFile());
+    }
     config.put(RegistryClientConfig.URL, settings.get(REGISTRY_URL));
     return config;
   }

@@ -59,6 +59,10 @@ public final class SchemaCheck {
               e.getMessage(), pause.toMillis());
           pause(pause);
         } catch (SchemaRegistryException e) {
+          if (e.httpStatus() == 401 || e.httpStatus() == 403 || e.httpStatus() == -1) {
+            // Not the schema's fault: credentials or TLS; the registry client's message names the fix.
+            throw new IllegalStateException("cannot register schemas for " + subject + ": " + e.getMessage(), e);
+          }
           throw new IllegalStateException("the registry refuses this version's " + topic.valueType().getSimpleName()
               + " schema for " + subject + ": " + e.getMessage(), e);
         }

@@ -64,8 +64,7 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot check or create topics at "
-          + adminProperties.get("bootstrap.servers") + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot check or create topics: " + KafkaErrors.explain(e, adminProperties), e);
     }
   }
 
@@ -88,7 +87,7 @@ public final class TopicAdmin {
       throw new IllegalStateException("interrupted while checking topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot describe topics " + topics.stream().map(Topic::name).toList() + ": "
-          + e.getMessage(), e);
+          + KafkaErrors.explain(e, adminProperties), e);
     }
   }
 

@@ -44,18 +44,26 @@ class SettingsTest {
   }
 
   @Test
-  void shouldPassClientSettingsThroughAndTakeOnlyKnownOnesFromTheEnvironment() {
+  void shouldPassClientSettingsThroughAndTakeOnlyKnownOnesFromTheEnvironment(@TempDir Path dir) throws Exception {
+    Path truststore = dir.resolve("t.p12");
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    try (var out = Files.newOutputStream(truststore)) {
+      store.store(out, "pw".toCharArray());
+    }
     Settings settings = Settings.load(KafkaSettings.SETTINGS, KafkaSettings.passThroughGroups(),
-        Map.of("KAFKA_BOOTSTRAP_SERVERS", "b:9092", "REGISTRY_URL", "http://r:8081",
-            "KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_HOME", "/opt/kafka", "REGISTRY_BASIC_AUTH_USER_INFO", "u:p"),
-        new String[] {"--kafka.sasl.mechanism=SCRAM-SHA-512", "--registry.ssl.truststore.location=/t.jks"});
+        Map.of("KAFKA_BOOTSTRAP_SERVERS", "b:9092", "REGISTRY_URL", "https://r:8081",
+            "KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_HOME", "/opt/kafka", "REGISTRY_BASIC_AUTH_USER_INFO", "u:p",
+            "KAFKA_SASL_USERNAME", "u", "KAFKA_SASL_PASSWORD", "p"),
+        new String[] {"--kafka.sasl.mechanism=SCRAM-SHA-512", "--registry.ssl.truststore.location=" + truststore,
+            "--registry.ssl.truststore.type=PKCS12", "--registry.ssl.truststore.password=pw"});
     KafkaSettings kafka = new KafkaSettings(settings);
     assertThat(kafka.clientProperties()).containsEntry("bootstrap.servers", "b:9092")
         .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
         .doesNotContainKey("home");
-    assertThat(kafka.registryConfig()).containsEntry("schema.registry.url", "http://r:8081")
+    assertThat(kafka.registryConfig()).containsEntry("schema.registry.url", "https://r:8081")
         .containsEntry("basic.auth.user.info", "u:p")
-        .containsEntry("schema.registry.ssl.truststore.location", "/t.jks");
+        .containsEntry("schema.registry.ssl.truststore.location", truststore.toString());
     assertThat(settings.describe()).containsEntry("registry.basic.auth.user.info", "****");
     assertThat(kafka.producerProperties("p", 5_000_000)).containsEntry("enable.idempotence", "true")
         .containsEntry("acks", "all").containsEntry("compression.type", "zstd").containsEntry("compression.zstd.level", "1")

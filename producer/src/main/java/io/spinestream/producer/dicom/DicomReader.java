@@ -21,9 +21,11 @@ public final class DicomReader {
   }
 
   private final DicomLimits limits;
+  private final DecodeBudget budget;
 
   public DicomReader(DicomLimits limits) {
     this.limits = limits;
+    this.budget = new DecodeBudget(limits.maxBytesInFlight());
   }
 
   public DicomLimits limits() {
@@ -36,13 +38,31 @@ public final class DicomReader {
    * @throws DicomRejectedException when the file cannot be ingested, with the reason for its DeadLetter
    */
   public DicomReadResult read(Path file) throws DicomRejectedException {
+    // Room for the file in the decoding budget first: many large files on many threads must not add up to more
+    // heap than the budget allows. A file over the size limit is refused by the loader before it is read.
+    int held = budget.acquire(sizeOrZero(file));
     try {
       return readChecked(file);
     } catch (RuntimeException e) {
       // A library tripping over malformed input must not stop the service: it is a bad file like any other.
       throw new DicomRejectedException(RejectionReason.DECODE_FAILED,
           file + ": unexpected failure while reading: " + e, e);
+    } finally {
+      budget.release(held);
     }
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return java.nio.file.Files.size(file);
+    } catch (java.io.IOException e) {
+      return 0; // the loader reports why it cannot be read
+    }
+  }
+
+  /** For tests. */
+  DecodeBudget budget() {
+    return budget;
   }
 
   private DicomReadResult readChecked(Path file) throws DicomRejectedException {

@@ -88,6 +88,16 @@ final class PixelDataDecoder {
       return decodeJpeg(frame, format);
     }
     if (TransferSyntaxes.isJpeg2000(transferSyntax)) {
+      // Checked before decoding: the decoder allocates whatever size the codestream declares.
+      Jpeg2000Header header = Jpeg2000Header.read(frame);
+      if (header.components() != 1) {
+        throw new PixelDecodeException("JPEG 2000 codestream has " + header.components() + " components, the header "
+            + "says 1");
+      }
+      if (header.rows() != format.rows() || header.columns() != format.columns()) {
+        throw new PixelDecodeException("JPEG 2000 codestream is " + header.columns() + " x " + header.rows()
+            + " pixels, the header says " + format.columns() + " x " + format.rows());
+      }
       return ImageIoDecoder.decodeJpeg2000(frame, format);
     }
     throw new PixelDecodeException("no decoder");

@@ -172,6 +172,26 @@ public final class IngestionPipeline implements AutoCloseable {
   }
 
   /**
+   * Dead-letters an object refused before it became a file (a C-STORE transfer aborted for its size): there is
+   * nothing to quarantine, so the letter names the sender and the reason only.
+   *
+   * @param source who sent it, e.g. "C-STORE from CT_1 at /10.0.0.5:40112"
+   */
+  public CompletableFuture<FileOutcome> deadLetterWithoutFile(String source, String reasonCode, String reason,
+      long payloadSize) {
+    metrics.deadLetter(reasonCode);
+    DeadLetter deadLetter = DeadLetters.forInput(STAGE, reasonCode, reason, null, source, null, payloadSize, null);
+    return publisher.send(topics.deadLetters(), source, deadLetter).handle((metadata, sendError) -> {
+      if (sendError != null) {
+        metrics.sendFailure();
+        LOG.error("dead letter for {} not delivered: {}", source, sendError.toString());
+        return FileOutcome.FAILED;
+      }
+      return FileOutcome.DEAD_LETTERED;
+    });
+  }
+
+  /**
    * Sends the manifests of the given completed series; a series whose manifest is acknowledged has its
    * files handed to the disposition. Returns the number of manifests delivered.
    */

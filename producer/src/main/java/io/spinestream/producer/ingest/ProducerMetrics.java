@@ -6,7 +6,11 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
-/** The producer's counters, exported on /metrics with the {@code spine_producer_} prefix. */
+/**
+ * The producer's counters, exported on /metrics with the {@code spine_producer_} prefix, and
+ * {@code spine_records_in_total{source="dicom"}}: every DICOM object taken in (file, inbox or C-STORE), whatever
+ * became of it, the producer's side of the records in and out every service reports.
+ */
 public final class ProducerMetrics {
   private final MeterRegistry registry;
   private final Timer decode;
@@ -28,10 +32,16 @@ public final class ProducerMetrics {
 
   public void file(FileOutcome outcome) {
     count("spine.producer.files", "outcome", outcome.name().toLowerCase());
+    count("spine.records.in", "source", "dicom");
   }
 
   public void deadLetter(String reasonCode) {
     count("spine.producer.dead.letters", "reason", reasonCode);
+  }
+
+  /** A DICOM association refused or aborted by the receiver's gate (AE title, limits). */
+  public void associationRefused(String reason) {
+    count("spine.producer.associations.refused", "reason", reason);
   }
 
   public void skipped(String reason) {

@@ -1,5 +1,7 @@
 package io.spinestream.producer.publish;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.spinestream.schemas.Topic;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.schemas.serde.AvroSerializer;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class EventPublisher implements AutoCloseable {
   private final KafkaProducer<String, Object> producer;
+  private KafkaClientMetrics clientMetrics;
 
   public EventPublisher(Properties producerProperties, SchemaRegistryClient registry, Map<String, Object> serdeConfig) {
     AvroSerializer<Object> values = new AvroSerializer<>(registry);
@@ -45,12 +48,28 @@ public final class EventPublisher implements AutoCloseable {
     return acked;
   }
 
+  /**
+   * Binds the Kafka producer's own metrics (records sent per topic, errors, latency) to {@code registry}; the
+   * service's /metrics derives {@code spine_records_out_total} and {@code spine_dead_letters_total} from them.
+   */
+  public synchronized void bindMetrics(MeterRegistry registry) {
+    if (clientMetrics == null) {
+      clientMetrics = new KafkaClientMetrics(producer);
+      clientMetrics.bindTo(registry);
+    }
+  }
+
   public void flush() {
     producer.flush();
   }
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (clientMetrics != null) {
+        clientMetrics.close();
+      }
+    }
     producer.close(Duration.ofSeconds(30));
   }
 }

@@ -193,6 +193,41 @@ class DicomReaderRejectionTest {
   }
 
   @Test
+  void shouldRejectAJpeg2000CodestreamDeclaringAHugeImageBeforeDecodingIt() throws Exception {
+    Path original = TestDicom.write(TestDicom.ct(64, 64), dir.resolve("ct.dcm"));
+    Path j2k = ExternalTools.convert(dir.resolve("j2k.dcm"), "gdcmconv", "--j2k", original.toString(),
+        dir.resolve("j2k.dcm").toString());
+    byte[] bytes = Files.readAllBytes(j2k);
+    int soc = indexOf(bytes, new byte[] {(byte) 0xFF, 0x4F, (byte) 0xFF, 0x51});
+    assertThat(soc).as("SOC + SIZ in gdcmconv's codestream").isPositive();
+    // Xsiz and Ysiz 60000: JAI would allocate the 60000 x 60000 image (7 GB) before any size check after it.
+    for (int field : new int[] {soc + 8, soc + 12}) {
+      bytes[field] = 0;
+      bytes[field + 1] = 0;
+      bytes[field + 2] = (byte) 0xEA;
+      bytes[field + 3] = 0x60;
+    }
+    Path huge = Files.write(dir.resolve("j2k-huge.dcm"), bytes);
+
+    assertRejected(huge, RejectionReason.DECODE_FAILED)
+        .hasMessageContaining("JPEG 2000 codestream is 60000 x 60000 pixels, the header says 64 x 64");
+    assertThat(READER.read(j2k)).as("the untouched file decodes").isInstanceOf(DicomReadResult.Image.class);
+  }
+
+  private static int indexOf(byte[] data, byte[] pattern) {
+    outer:
+    for (int i = 0; i + pattern.length <= data.length; i++) {
+      for (int k = 0; k < pattern.length; k++) {
+        if (data[i + k] != pattern[k]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
   void shouldRejectAMissingFileOrADirectoryAsUnreadable() {
     assertRejected(dir.resolve("does-not-exist.dcm"), RejectionReason.UNREADABLE).hasMessageContaining("no such file");
     assertRejected(dir, RejectionReason.UNREADABLE).hasMessageContaining("not a regular file");

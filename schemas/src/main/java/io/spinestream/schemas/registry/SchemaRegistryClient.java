@@ -217,6 +217,13 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         lastProblem = "HTTP " + status + " " + abbreviate(response.body());
         lastCause = null;
       } catch (IOException e) {
+        if (isTlsFailure(e)) {
+          // An untrusted or mismatched certificate does not heal by retrying: say so at once, with the fix.
+          throw new SchemaRegistryException("TLS handshake with the schema registry at " + uri + " failed ("
+              + rootMessage(e) + "): its certificate is not trusted or does not name this host; set "
+              + RegistryClientConfig.SSL_TRUSTSTORE_LOCATION + " (registry.ssl.truststore.location in SpineStream's "
+              + "settings) to a trust store holding the registry's CA, and use the host name its certificate names", e);
+        }
         lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         lastCause = e;
         lastStatus = -1;
@@ -254,6 +261,23 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     return builder.build();
   }
 
+  private static boolean isTlsFailure(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertificateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
   private static boolean isRetriable(int status) {
     return status >= 500 || status == 429 || status == 408;
   }
@@ -285,8 +309,14 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     } catch (IOException | RuntimeException ignored) {
       // Not JSON (a proxy's error page, say): keep the raw text.
     }
+    String hint = switch (status) {
+      case 401 -> " (the registry refused the credentials: check " + RegistryClientConfig.BASIC_AUTH_USER_INFO
+          + ", registry.basic.auth.user.info in SpineStream's settings, or the bearer token)";
+      case 403 -> " (the credentials are valid but may not do this: the registry's administrator grants it)";
+      default -> "";
+    };
     return new SchemaRegistryException(
-        "schema registry " + method + " " + uri + " answered " + status + " (error " + errorCode + "): " + message,
+        "schema registry " + method + " " + uri + " answered " + status + " (error " + errorCode + "): " + message + hint,
         status, errorCode);
   }
 

@@ -66,6 +66,19 @@ class SchemaRegistryClientTest {
   }
 
   @Test
+  void shouldSayWhichSettingToCheckWhenTheRegistryRefusesTheCredentials() throws IOException {
+    try (ScriptedRegistry registry = new ScriptedRegistry()) {
+      registry.then(401, "Unauthorized");
+      assertThatThrownBy(() -> client(registry.url(), 3).register("t-value", SCHEMA))
+          .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(401))
+          .hasMessageContaining("answered 401")
+          .hasMessageContaining("refused the credentials: check basic.auth.user.info")
+          .hasMessageNotContaining("spine:pw");
+      assertThat(registry.requests()).as("not retried").hasSize(1);
+    }
+  }
+
+  @Test
   void shouldFailOverToTheNextUrlWhenOneIsDown() throws IOException {
     int deadPort;
     try (ServerSocket socket = new ServerSocket(0)) {
