@@ -54,23 +54,27 @@ public final class InboxWatcher {
 
   /** The disposition for this inbox's files, releasing them from tracking when they leave. */
   public InputDisposition disposition() {
+    // A file leaves tracking only once it has left the inbox: released before its move, it could be seen by
+    // the next scan and ingested a second time, then dead-lettered as unreadable once the move had taken it
+    // (BadInputPipelineIT, with producer.inbox.stable.ms=0).
     return new InputDisposition() {
       @Override
       public Path quarantine(Path file) {
+        Path kept = archive.quarantine(file);
         inProgress.remove(file);
-        return archive.quarantine(file);
+        return kept;
       }
 
       @Override
       public void ignored(Path file) {
-        inProgress.remove(file);
         archive.ignored(file);
+        inProgress.remove(file);
       }
 
       @Override
       public void duplicate(Path file) {
-        inProgress.remove(file);
         archive.duplicate(file);
+        inProgress.remove(file);
       }
 
       @Override
