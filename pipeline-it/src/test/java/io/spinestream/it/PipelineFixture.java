@@ -3,6 +3,7 @@ package io.spinestream.it;
 import io.spinestream.cropper.CropPlanner;
 import io.spinestream.events.LabelRegion;
 import io.spinestream.events.VoxelBox;
+import io.spinestream.phantom.LabelResampling;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomOptions;
 import io.spinestream.phantom.RenderedStudy;
@@ -104,8 +105,9 @@ final class PipelineFixture {
   }
 
   /**
-   * The crop the contract makes from the ground-truth labels: labels mapped to the segmenter's resolution
-   * by nearest neighbour (as training does), then the same planner as the cropper. Keys are C1..C7 as 1..7.
+   * The crop the contract makes from the ground-truth labels: labels mapped to the segmenter's resolution by the
+   * majority of each model pixel's source window (contract rule 9, as training does), then the same planner as
+   * the cropper. Keys are C1..C7 as 1..7.
    */
   static Map<Integer, Optional<VoxelBox>> groundTruthCrops(PhantomOptions options, int study, int modelSize,
       int minPixels, double margin) {
@@ -117,7 +119,7 @@ final class PipelineFixture {
     List<Map<Integer, CropPlanner.Region>> byIndex = new ArrayList<>();
     for (int index = 0; index < n; index++) {
       byte[] labels = rendered.labels(n - 1 - index);
-      byte[] model = nearest(labels, rows, columns, modelSize, modelSize);
+      byte[] model = LabelResampling.majority(labels, rows, columns, modelSize, modelSize);
       Map<Integer, CropPlanner.Region> regions = new TreeMap<>();
       for (LabelRegion region : MaskRegions.of(model, modelSize, modelSize, rows, columns)) {
         var box = region.getBox();
@@ -134,21 +136,6 @@ final class PipelineFixture {
           .map(CropPlanner.Plan::box));
     }
     return crops;
-  }
-
-  /** torch.nn.functional.interpolate(mode="nearest"): source index floor(d * in / out). */
-  static byte[] nearest(byte[] labels, int rows, int columns, int height, int width) {
-    byte[] out = new byte[height * width];
-    float scaleY = (float) rows / height;
-    float scaleX = (float) columns / width;
-    for (int y = 0; y < height; y++) {
-      int sy = Math.min(rows - 1, (int) Math.floor(y * scaleY));
-      for (int x = 0; x < width; x++) {
-        int sx = Math.min(columns - 1, (int) Math.floor(x * scaleX));
-        out[y * width + x] = labels[sy * columns + sx];
-      }
-    }
-    return out;
   }
 
   /** Intersection over union of two boxes in (x, y, z). */
