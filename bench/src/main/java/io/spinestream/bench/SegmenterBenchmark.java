@@ -16,6 +16,7 @@ import io.spinestream.events.SliceMask;
 import io.spinestream.schemas.Topic;
 import io.spinestream.schemas.Topics;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
+import io.spinestream.segmenter.LevelOrdering;
 import io.spinestream.segmenter.MaskRegions;
 import io.spinestream.segmenter.SegmenterMain;
 import java.io.IOException;
@@ -48,7 +49,8 @@ import java.util.Map;
  *       before, rebalance over; see {@link GroupWatcher}) until the last committed SliceMask is read by a
  *       consumer.
  * </ul>
- * The service's masks are compared with the bare run's regions, to show both did the same work.
+ * The service's masks are compared with the bare run's regions, to show both did the same work (the bare
+ * path applies the card's level ordering over each series, as the service does).
  */
 final class SegmenterBenchmark {
   private static final Duration SERVICE_TIMEOUT = Duration.ofMinutes(30);
@@ -97,7 +99,8 @@ final class SegmenterBenchmark {
       }
       // Warm-up of the Java paths (JIT of preprocessing, argmax, regions, batching) and of every batch size the
       // runs will use; the predictor warmed up only batches of 1 and the largest at start.
-      withPreprocessing(bare, prep, series.subList(0, 1), options.batch(), new HashMap<>());
+      boolean orderLevels = bare.model.card().ordersLevels();
+      withPreprocessing(bare, prep, orderLevels, series.subList(0, 1), options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs.subList(0, Math.min(inputs.size(), 8 * options.batch() + 1)));
       for (int round = 1; round <= options.repeat(); round++) {
         double[] bareSeconds = new double[2];
@@ -106,7 +109,7 @@ final class SegmenterBenchmark {
         String serviceRun = runId + "-r" + round;
         ServiceBench.runRotated(List.of(
             () -> bareSeconds[0] = bare.modelOnlySeconds(inputs),
-            () -> bareSeconds[1] = withPreprocessing(bare, prep, series, options.batch(), expected),
+            () -> bareSeconds[1] = withPreprocessing(bare, prep, orderLevels, series, options.batch(), expected),
             () -> service[0] = service(options, registry, serviceRun, input, n)), round);
         Service s = service[0];
         int identical = (int) s.masks().stream()
@@ -171,10 +174,11 @@ final class SegmenterBenchmark {
   /**
    * The service's computation without Kafka, in one thread: prepare every slice, then batch by batch (filled
    * across series in order, as the punctuator fills them) build the inputs, run one synchronous batch, take
-   * the argmax and the regions. Fills {@code regions} (by SOP Instance UID) for the comparison.
+   * the argmax and the regions; then, when the card asks for it, the level ordering over each series. Fills
+   * {@code regions} (by SOP Instance UID) for the comparison.
    */
-  private static double withPreprocessing(BareModel bare, Prep prep, List<Series> series, int batch,
-      Map<String, List<LabelRegion>> regions) throws Exception {
+  private static double withPreprocessing(BareModel bare, Prep prep, boolean orderLevels, List<Series> series,
+      int batch, Map<String, List<LabelRegion>> regions) throws Exception {
     record Item(List<float[]> windowed, CtSlice slice, int index) {}
     long start = System.nanoTime();
     List<Item> items = new ArrayList<>();
@@ -200,6 +204,16 @@ final class SegmenterBenchmark {
         byte[] labels = MaskRegions.argmax(logits.get(w).data(), pixels);
         regions.put(slice.getSopInstanceUid(), MaskRegions.of(labels, prep.height(), prep.width(), slice.getRows(),
             slice.getColumns()));
+      }
+    }
+    if (orderLevels) {
+      for (Series s : series) {
+        List<List<LabelRegion>> ordered = s.slices().stream().map(slice -> regions.get(slice.getSopInstanceUid()))
+            .toList();
+        int[] states = LevelOrdering.statesOfRegions(ordered);
+        for (int i = 0; i < states.length; i++) {
+          regions.put(s.slices().get(i).getSopInstanceUid(), LevelOrdering.apply(ordered.get(i), states[i]));
+        }
       }
     }
     return (System.nanoTime() - start) / 1e9;
@@ -257,13 +271,15 @@ final class SegmenterBenchmark {
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load,
         ServiceBench.loadAverage(),
         options.note().isEmpty() ? "" : "; " + options.note()));
-    out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s. %d studies, %d slices, matrix %d, phantom"
+    out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s, level ordering %s. %d studies, %d slices,"
+            + " matrix %d, phantom"
             + " seed %d. Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream"
             + " thread, %d partitions, exactly-once v2, other settings"
             + " at the service's defaults (punctuation 20 ms, commit interval 100 ms) unless the command's --set"
             + " says otherwise."
             + " Median of %d rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(),
-        options.card(), java.util.Arrays.toString(card.inputShape(options.batch())), studies, n, options.matrix(),
+        options.card(), java.util.Arrays.toString(card.inputShape(options.batch())),
+        card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(),
         options.seed(), options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
         options.partitions(), rounds.size()));
     out.append("| path | slices | seconds | slices/s | service / this |\n|---|---|---|---|---|\n");

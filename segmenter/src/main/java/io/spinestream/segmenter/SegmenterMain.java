@@ -9,6 +9,7 @@ import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.InferenceSettings;
 import io.spinestream.common.inference.ModelCard;
+import io.spinestream.common.inference.ModelLoadException;
 import io.spinestream.common.inference.TorchModel;
 import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.common.kafka.SchemaCheck;
@@ -72,6 +73,10 @@ public final class SegmenterMain {
     } catch (ConfigException e) {
       LOG.error("segmenter cannot start: {}", e.getMessage());
       code = 2;
+    } catch (ModelLoadException e) {
+      // The message names the card or file and the fix; a stack trace would only bury it.
+      LOG.error("segmenter cannot start: {}", e.getMessage());
+      code = 1;
     } catch (Exception e) {
       LOG.error("segmenter failed: {}", e.getMessage(), e);
       code = 1;
@@ -84,7 +89,8 @@ public final class SegmenterMain {
     long[] shape = card.itemInputShape();
     var pre = card.preprocessing();
     return new SegmenterSpec((int) shape[1], (int) shape[2], pre.huWindow().get(0).floatValue(),
-        pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(), new ModelRef(card.name(), card.version(), card.sha256()));
+        pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(),
+        new ModelRef(card.name(), card.version(), card.sha256()), card.ordersLevels());
   }
 
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
@@ -97,6 +103,8 @@ public final class SegmenterMain {
     BatchingPredictor predictor = null;
     try {
       SegmenterSpec spec = spec(model.card());
+      LOG.info("level ordering over each series: {}", spec.orderLevels() ? LevelOrdering.NAME
+          : "none (the card has no postprocessing.level_ordering)");
       predictor = BatchingPredictor.start(model, MODEL.batchingConfig(settings));
       List<Topic<?>> all = List.of(topics.slices(), topics.series(), topics.masks(), topics.deadLetters());
       TopicAdmin.ensureTopics(kafka.clientProperties(), all, kafka.partitions(), kafka.replicationFactor(),

@@ -39,6 +39,8 @@ public final class SegmenterTopology {
         Serdes.String(), PreparedSlice.SERDE), "collect");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SERIES_STORE),
         Serdes.String(), SeriesProgress.SERDE), "collect");
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.RESULT_STORE),
+        Serdes.String(), SegmentedSlice.SERDE), "collect");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.COMPLETED_STORE),
         Serdes.String(), Serdes.Long()), "collect");
     topology.addSink(SliceCollector.MASKS_SINK, topics.masks().name(), Topic.KEY_SERDE.serializer(), values, "collect");

@@ -16,8 +16,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Where a series stands in the segmenter: its manifest once it came (the z order), how many of the
- * manifest's slices are in, and the next slice index to segment. Masks for indices below {@code next} were
- * emitted in earlier transactions, so after a restart segmentation resumes at {@code next}.
+ * manifest's slices are in, and the next slice index to segment. Results for indices below {@code next} were
+ * stored in earlier transactions (the masks leave once all are in), so after a restart segmentation resumes
+ * at {@code next}.
  */
 final class SeriesProgress {
   private static final byte FORMAT = 1;

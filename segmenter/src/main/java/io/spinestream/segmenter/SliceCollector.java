@@ -6,6 +6,8 @@ import io.spinestream.common.streams.Decoded;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
+import io.spinestream.events.LabelRegion;
+import io.spinestream.events.RunLengthMask;
 import io.spinestream.events.SeriesManifest;
 import io.spinestream.events.SliceMask;
 import java.nio.ByteBuffer;
@@ -34,11 +36,13 @@ import org.slf4j.MDC;
 /**
  * Keeps a series' slices (prepared for the model) until its manifest says the z order and every slice of
  * it is in; then segments the series in batches, slice i with its z neighbours i-1 and i+1 as channels
- * (the edge slice repeated at both ends), emits one {@link SliceMask} per slice and frees the series.
- * Slices may come in any order, twice, and interleaved across studies: state is keyed by series and SOP
- * Instance UID. Segmentation runs in a wall-clock punctuator one batch at a time, so a long series never
- * holds one transaction open for long, and progress (the next index) is stored with the masks it
- * produced: after a crash, segmentation resumes where the last committed transaction left it.
+ * (the edge slice repeated at both ends), keeps each slice's result, and once the last slice is segmented
+ * applies the card's level ordering over the whole series ({@link LevelOrdering}), emits one
+ * {@link SliceMask} per slice in z order and frees the series. Slices may come in any order, twice, and
+ * interleaved across studies: state is keyed by series and SOP Instance UID. Segmentation runs in a
+ * wall-clock punctuator one batch at a time, so a long series never holds one transaction open for long,
+ * and progress (the next index) is stored with the results it produced: after a crash, segmentation
+ * resumes where the last committed transaction left it.
  */
 final class SliceCollector implements Processor<String, byte[], String, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(SliceCollector.class);
@@ -46,6 +50,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   static final String SLICE_STORE = "segmenter-slices";
   static final String SERIES_STORE = "segmenter-series";
   static final String COMPLETED_STORE = "segmenter-completed";
+  static final String RESULT_STORE = "segmenter-results";
   static final String MASKS_SINK = "masks-sink";
   static final String DEAD_LETTER_SINK = "dead-letter-sink";
   private static final long SWEEP_EVERY_MS = 1_000;
@@ -61,6 +66,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private KeyValueStore<String, PreparedSlice> slices;
   private KeyValueStore<String, SeriesProgress> series;
   private KeyValueStore<String, Long> completed;
+  private KeyValueStore<String, SegmentedSlice> results;
   private long lastSweep;
 
   SliceCollector(SegmenterConfig config, SegmenterSpec spec, SegmenterTopics topics, SliceSegmenter segmenter,
@@ -79,6 +85,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     this.slices = context.getStateStore(SLICE_STORE);
     this.series = context.getStateStore(SERIES_STORE);
     this.completed = context.getStateStore(COMPLETED_STORE);
+    this.results = context.getStateStore(RESULT_STORE);
     // After a restart the ready queue is rebuilt from the store: it is only an index of the store.
     try (KeyValueIterator<String, SeriesProgress> all = series.all()) {
       all.forEachRemaining(entry -> {
@@ -204,7 +211,10 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     }
   }
 
-  /** Segments up to batchSize slices of ready series, in series order, and emits their masks. */
+  /**
+   * Segments up to batchSize slices of ready series, in series order, and keeps each slice's regions (and
+   * run-length map) with the series' progress; a series whose last slice is done is released.
+   */
   void segmentOneBatch(long now) {
     record Work(String seriesKey, SeriesProgress progress, int index) {}
     List<Work> work = new ArrayList<>();
@@ -227,43 +237,95 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       return;
     }
     List<byte[]> labels = segmenter.segment(inputs);
-    Instant processedAt = Instant.ofEpochMilli(now);
     for (int w = 0; w < work.size(); w++) {
       Work item = work.get(w);
       SeriesProgress progress = item.progress();
-      String sop = progress.sopInstanceUids.get(item.index());
-      PreparedSlice slice = slices.get(item.seriesKey() + "/" + sop);
+      PreparedSlice slice = slices.get(item.seriesKey() + "/" + progress.sopInstanceUids.get(item.index()));
       byte[] map = labels.get(w);
-      SliceMask mask = SliceMask.newBuilder()
-          .setStudyInstanceUid(progress.studyUid)
-          .setSeriesInstanceUid(progress.seriesUid)
-          .setSopInstanceUid(sop)
-          .setSliceIndex(item.index())
-          .setSliceCount(progress.sliceCount())
-          .setRows(slice.rows())
-          .setColumns(slice.columns())
-          .setMaskRows(spec.height())
-          .setMaskColumns(spec.width())
-          .setRegions(MaskRegions.of(map, spec.height(), spec.width(), slice.rows(), slice.columns()))
-          .setMask(config.emitRunLengthMask() ? MaskRegions.runLength(map) : null)
-          .setSegmenter(spec.model())
-          .setSeriesFirstReceivedAt(Instant.ofEpochMilli(progress.firstReceivedAt))
-          .setSeriesLastReceivedAt(Instant.ofEpochMilli(progress.lastReceivedAt))
-          .setProcessedAt(processedAt)
-          .build();
-      context.forward(new Record<String, SpecificRecord>(progress.studyUid, mask, now), MASKS_SINK);
+      results.put(resultKey(item.seriesKey(), item.index()), new SegmentedSlice(slice.rows(), slice.columns(),
+          MaskRegions.of(map, spec.height(), spec.width(), slice.rows(), slice.columns()),
+          config.emitRunLengthMask() ? MaskRegions.runLength(map) : null));
       progress.next = item.index() + 1;
     }
     java.util.Map<String, SeriesProgress> touched = new java.util.LinkedHashMap<>();
     work.forEach(item -> touched.put(item.seriesKey(), item.progress()));
     touched.forEach((seriesKey, progress) -> {
       if (progress.next >= progress.sliceCount()) {
-        finish(seriesKey, progress, now);
+        release(seriesKey, progress, now);
       } else {
         progress.updatedAt = now;
         series.put(seriesKey, progress);
       }
     });
+  }
+
+  /**
+   * Every slice of the series is segmented: applies the level ordering when the card asks for it, emits one
+   * SliceMask per slice in z order, and frees the series. Runs in the transaction that stored the last
+   * slice's result, so the masks leave exactly once.
+   */
+  private void release(String seriesKey, SeriesProgress progress, long now) {
+    MDC.put("study", progress.studyUid);
+    try {
+      int n = progress.sliceCount();
+      List<SegmentedSlice> segmented = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        segmented.add(results.get(resultKey(seriesKey, i)));
+      }
+      int missing = (int) segmented.stream().filter(java.util.Objects::isNull).count();
+      int[] states = null;
+      if (spec.orderLevels() && missing == 0) {
+        states = LevelOrdering.statesOfRegions(segmented.stream().map(SegmentedSlice::regions).toList());
+      } else if (missing > 0) {
+        // Only state written by a version that emitted masks batch by batch can lack results: those masks are
+        // out already, so the rest go as the model gave them rather than ordered against half a series.
+        LOG.warn("series {}: {} of {} masks were emitted before this version ran; the other {} are emitted"
+            + " without the level ordering", progress.seriesUid, missing, n, n - missing);
+      }
+      Instant processedAt = Instant.ofEpochMilli(now);
+      for (int i = 0; i < n; i++) {
+        SegmentedSlice result = segmented.get(i);
+        if (result == null) {
+          continue;
+        }
+        String sop = progress.sopInstanceUids.get(i);
+        List<LabelRegion> regions = result.regions();
+        RunLengthMask mask = result.mask();
+        if (states != null) {
+          regions = LevelOrdering.apply(regions, states[i]);
+          mask = mask == null ? null : LevelOrdering.apply(mask, states[i]);
+        }
+        SliceMask sliceMask = SliceMask.newBuilder()
+            .setStudyInstanceUid(progress.studyUid)
+            .setSeriesInstanceUid(progress.seriesUid)
+            .setSopInstanceUid(sop)
+            .setSliceIndex(i)
+            .setSliceCount(n)
+            .setRows(result.rows())
+            .setColumns(result.columns())
+            .setMaskRows(spec.height())
+            .setMaskColumns(spec.width())
+            .setRegions(regions)
+            .setMask(mask)
+            .setSegmenter(spec.model())
+            .setSeriesFirstReceivedAt(Instant.ofEpochMilli(progress.firstReceivedAt))
+            .setSeriesLastReceivedAt(Instant.ofEpochMilli(progress.lastReceivedAt))
+            .setProcessedAt(processedAt)
+            .build();
+        context.forward(new Record<String, SpecificRecord>(progress.studyUid, sliceMask, now), MASKS_SINK);
+      }
+      LOG.info("series {} segmented: {} slices{}", progress.seriesUid, n,
+          states != null ? ", levels ordered (" + LevelOrdering.NAME + ")" : "");
+      forget(seriesKey);
+      completed.put(seriesKey, now);
+    } finally {
+      MDC.remove("study");
+    }
+  }
+
+  /** Results are keyed by z index, zero-padded so that a prefix scan meets them in z order. */
+  static String resultKey(String seriesKey, int index) {
+    return String.format("%s/%08d", seriesKey, index);
   }
 
   /** The 2.5D input of slice i: channels i-1, i, i+1 (clamped to the series), normalised per channel. */
@@ -283,18 +345,17 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     return input;
   }
 
-  private void finish(String seriesKey, SeriesProgress progress, long now) {
-    LOG.info("series {} segmented: {} slices", progress.seriesUid, progress.sliceCount());
-    forget(seriesKey);
-    completed.put(seriesKey, now);
-  }
-
   private void forget(String seriesKey) {
     List<String> keys = new ArrayList<>();
     try (KeyValueIterator<String, PreparedSlice> sliceEntries = slices.prefixScan(seriesKey + "/", new StringSerializer())) {
       sliceEntries.forEachRemaining(entry -> keys.add(entry.key));
     }
     keys.forEach(slices::delete);
+    List<String> resultKeys = new ArrayList<>();
+    try (KeyValueIterator<String, SegmentedSlice> entries = results.prefixScan(seriesKey + "/", new StringSerializer())) {
+      entries.forEachRemaining(entry -> resultKeys.add(entry.key));
+    }
+    resultKeys.forEach(results::delete);
     series.delete(seriesKey);
     ready.remove(seriesKey);
   }

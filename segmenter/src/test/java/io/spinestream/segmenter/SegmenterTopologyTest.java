@@ -42,7 +42,9 @@ class SegmenterTopologyTest {
   private static final int SIZE = 16;
   private static final ModelRef MODEL = new ModelRef("segmenter-test", "1.0.0", "ab".repeat(32));
   private static final SegmenterSpec SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f, new float[] {0, 0, 0},
-      new float[] {1, 1, 1}, MODEL);
+      new float[] {1, 1, 1}, MODEL, false);
+  private static final SegmenterSpec ORDERING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
+      new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
   private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
       Duration.ofHours(1), true, 1024 * 1024);
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
@@ -77,6 +79,38 @@ class SegmenterTopologyTest {
     }
   }
 
+  /**
+   * Stands in for a model that names one slice's level wrongly: slice k (read back from the middle channel,
+   * as above) gets the top half of its mask labelled {@code LEVELS[k]}; slice 4, which the model calls C3
+   * between two C6 slices, also has its last pixel labelled C6, and the atlas slice (8) one dens pixel (C2)
+   * in the bottom half.
+   */
+  static final class WrongLevelSegmenter implements SliceSegmenter {
+    /** By z index, 0 the most inferior: thoracic at the bottom, the atlas at the top. */
+    static final int[] LEVELS = {8, 7, 7, 6, 3, 6, 5, 5, 1};
+
+    @Override
+    public List<byte[]> segment(List<float[]> inputs) {
+      List<byte[]> maps = new ArrayList<>();
+      int pixels = SIZE * SIZE;
+      for (float[] input : inputs) {
+        int index = Math.round((input[pixels] * 4000f - 1000f) / 100f);
+        byte[] map = new byte[pixels];
+        for (int p = 0; p < pixels / 2; p++) {
+          map[p] = (byte) LEVELS[index];
+        }
+        if (index == 4) {
+          map[pixels - 1] = 6;
+        }
+        if (index == 8) {
+          map[pixels / 2] = 2;
+        }
+        maps.add(map);
+      }
+      return maps;
+    }
+  }
+
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
   private final AvroSerializer<Object> serializer = new AvroSerializer<>(registry);
   private final ChannelReadingSegmenter model = new ChannelReadingSegmenter();
@@ -89,12 +123,19 @@ class SegmenterTopologyTest {
   @BeforeEach
   void start() {
     serializer.configure(Map.of(), false);
+    start(SPEC, model);
+  }
+
+  private void start(SegmenterSpec spec, SliceSegmenter segmenter) {
+    if (driver != null) {
+      driver.close();
+    }
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "segmenter-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(CONFIG, SPEC, TOPICS, model, registry, Map.of()),
-        props, T0);
+    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(CONFIG, spec, TOPICS, segmenter, registry,
+        Map.of()), props, T0);
     slices = driver.createInputTopic(Topics.SLICES.name(), new StringSerializer(), new ByteArraySerializer());
     series = driver.createInputTopic(Topics.SERIES.name(), new StringSerializer(), new ByteArraySerializer());
     masks = driver.createOutputTopic(Topics.MASKS.name(), new StringDeserializer(),
@@ -218,5 +259,57 @@ class SegmenterTopologyTest {
     assertThat(letters.get(2).getReason()).contains("1 of 3 slices in");
     assertThat(masks.isEmpty()).isTrue();
     assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void shouldEmitMasksOnlyOnceTheWholeSeriesIsSegmentedWithTheLevelsOrdered() {
+    start(ORDERING_SPEC, new WrongLevelSegmenter());
+    for (int k = 8; k >= 0; k--) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    runPunctuations(1);
+    assertThat(masks.isEmpty()).as("4 of 9 slices segmented").isTrue();
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(4);
+    runPunctuations(1);
+    assertThat(masks.isEmpty()).as("8 of 9 slices segmented").isTrue();
+    runPunctuations(1);
+
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(out).extracting(m -> m.getRegions().get(0).getLabel()).containsExactly(8, 7, 7, 6, 6, 6, 5, 5, 1);
+    // The C3 slice between two C6 slices is C6: its 128 + 1 pixels in one region, the union of both boxes.
+    assertThat(out.get(4).getRegions()).containsExactly(new LabelRegion(6, "C6", 129, new PixelBox(0, 0, 64, 48)));
+    assertThat(out.get(4).getMask().getLengths()).containsExactly(128, 127, 1);
+    assertThat(bytes(out.get(4).getMask().getLabels())).containsExactly(6, 0, 6);
+    // The atlas keeps its dens.
+    assertThat(out.get(8).getRegions()).containsExactly(new LabelRegion(1, "C1", 128, new PixelBox(0, 0, 64, 24)),
+        new LabelRegion(2, "C2", 1, new PixelBox(0, 24, 4, 27)));
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).as("results freed")
+        .isZero();
+    assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void shouldLeaveMasksAsTheModelGaveThemWhenTheCardHasNoLevelOrdering() {
+    start(SPEC, new WrongLevelSegmenter());
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    runPunctuations(3);
+
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(m -> m.getRegions().get(0).getLabel()).containsExactly(8, 7, 7, 6, 3, 6, 5, 5, 1);
+    assertThat(out.get(4).getRegions()).containsExactly(new LabelRegion(3, "C3", 128, new PixelBox(0, 0, 64, 24)),
+        new LabelRegion(6, "C6", 1, new PixelBox(60, 45, 64, 48)));
+    assertThat(out.get(4).getMask().getLengths()).containsExactly(128, 127, 1);
+    assertThat(bytes(out.get(4).getMask().getLabels())).containsExactly(3, 0, 6);
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
   }
 }
