@@ -443,13 +443,13 @@ final class ClassifierBenchmark {
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s. %d studies, %d slices, matrix %d, phantom"
             + " seed %d; %d of %d vertebrae found by the ground-truth crops (the rest are fallbacks, no model work)."
             + " Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream thread, %d"
-            + " partitions, exactly-once v2, other settings at"
-            + " the service's defaults (punctuation 20 ms, commit interval 100 ms) unless the command's --set says"
-            + " otherwise. Median of %d"
+            + " partitions, exactly-once v2, %s; other settings at the service's defaults unless the command's --set"
+            + " says otherwise. Median of %d"
             + " rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(), options.card(),
         Arrays.toString(card.inputShape(options.batch())), studies, slices, options.matrix(), options.seed(), n,
         vertebrae, options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), rounds.size()));
+        options.partitions(), ServiceBench.loopSettings(ClassifierMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), "classifier"), rounds.size()));
     out.append("| path | vertebrae | seconds | vertebrae/s |\n|---|---|---|---|\n");
     out.append(row("bare model only (inputs prepared beforehand)", n, m));
     out.append(row("bare model + preprocessing (crop, window, resize, normalise, sigmoid; no Kafka)", n, p));

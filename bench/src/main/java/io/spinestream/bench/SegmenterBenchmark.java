@@ -274,14 +274,14 @@ final class SegmenterBenchmark {
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s, level ordering %s. %d studies, %d slices,"
             + " matrix %d, phantom"
             + " seed %d. Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream"
-            + " thread, %d partitions, exactly-once v2, other settings"
-            + " at the service's defaults (punctuation 20 ms, commit interval 100 ms) unless the command's --set"
-            + " says otherwise."
+            + " thread, %d partitions, exactly-once v2, %s; other settings at the service's defaults unless the"
+            + " command's --set says otherwise."
             + " Median of %d rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(),
         options.card(), java.util.Arrays.toString(card.inputShape(options.batch())),
         card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(),
         options.seed(), options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), rounds.size()));
+        options.partitions(), ServiceBench.loopSettings(SegmenterMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), "segmenter"), rounds.size()));
     out.append("| path | slices | seconds | slices/s | service / this |\n|---|---|---|---|---|\n");
     out.append(String.format("| bare model only (inputs prepared beforehand) | %d | %.2f | %.1f | **%.2f** |%n", n, m,
         n / m, m / s));

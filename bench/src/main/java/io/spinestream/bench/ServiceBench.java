@@ -153,6 +153,19 @@ final class ServiceBench {
     }
   }
 
+  /**
+   * How the service's stream loop ran (its defaults, or what the command's --set changed), for the results:
+   * Kafka Streams' poll.ms, the punctuation interval, the batches in flight at the model, the commit interval.
+   */
+  static String loopSettings(Settings settings, String service) {
+    Map<String, String> described = settings.describe();
+    return String.format("poll %d ms, punctuation %d ms, %s batches in flight, commit interval %d ms",
+        Duration.parse(described.get(service + ".poll.ms")).toMillis(),
+        Duration.parse(described.get(service + ".punctuate.interval.ms")).toMillis(),
+        described.get(service + ".inflight.batches"),
+        Duration.parse(described.get(service + ".commit.interval.ms")).toMillis());
+  }
+
   /** Stand-ins for the two required addresses, enough to read a service's default settings. */
   static final String[] PLACEHOLDER_ADDRESSES = {"--kafka.bootstrap.servers=127.0.0.1:9",
       "--registry.url=http://127.0.0.1:9"};

@@ -3,6 +3,7 @@ package io.spinestream.classifier;
 import io.spinestream.common.deadletter.DeadLetters;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.streams.Decoded;
+import io.spinestream.common.streams.InFlight;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,8 +40,9 @@ import org.slf4j.MDC;
 /**
  * Joins a series' crops with its slices (all keyed by study, co-partitioned): slices are kept (original
  * Hounsfield units) from the moment they arrive, because the crop boxes are only known later; when the
- * manifest and all seven crops are in and every slice a crop needs is stored, the vertebrae are scored in
- * batches from a wall-clock punctuator. Each score is a {@link VertebraScore}; a vertebra the segmentation
+ * manifest and all seven crops are in and every slice a crop needs is stored, the vertebrae are handed to
+ * the model by a wall-clock punctuator, which takes the scores back at a later run without ever waiting for
+ * the model ({@link InFlight}): a score enters the store and the output in the transaction that takes it back. Each score is a {@link VertebraScore}; a vertebra the segmentation
  * did not find gets the configured fallback probability, flagged as such. Once all seven are scored, one
  * {@link StudyScore} (C1..C7, patient_overall by the configured rule, both models, the timestamps that give
  * end-to-end latency) is emitted and the study's state is dropped. A study that never completes is dropped
@@ -57,6 +60,22 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private static final long SWEEP_EVERY_MS = 1_000;
   private static final int STEPS = 24;
 
+  /** A vertebra in flight: its series (and the epoch of that series' submission). */
+  private record Pending(String seriesKey, long epoch, int vertebra) {}
+
+  /**
+   * Submission state of a study, in memory. A study dropped or restarted gets a new epoch when it is
+   * submitted again, so scores still in flight for its old incarnation are recognised and ignored.
+   */
+  private static final class Submitted {
+    final long epoch;
+    final Set<Integer> vertebrae = new HashSet<>();
+
+    Submitted(long epoch) {
+      this.epoch = epoch;
+    }
+  }
+
   private final ClassifierConfig config;
   private final ClassifierSpec spec;
   private final ClassifierTopics topics;
@@ -65,6 +84,10 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private final PoisonGuard<SeriesManifest> manifestGuard;
   private final PoisonGuard<VertebraCrop> cropGuard;
   private final Set<String> ready = new LinkedHashSet<>();
+  /** Vertebrae handed to the model, in submission order; in memory only (see {@link InFlight}). */
+  private final InFlight<Pending, Float> inFlight = new InFlight<>();
+  private final Map<String, Submitted> submitted = new HashMap<>();
+  private long nextEpoch;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, StoredSlice> slices;
   private KeyValueStore<String, StudyState> studies;
@@ -96,6 +119,13 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       });
     }
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  @Override
+  public void close() {
+    // The workers finish what is queued; nobody takes it back. Whoever owns the task next resubmits the
+    // vertebrae without a committed score.
+    inFlight.clear();
   }
 
   @Override
@@ -203,53 +233,91 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   }
 
   private void punctuate(long now) {
-    scoreOneBatch(now);
+    harvest(now);
+    submit(now);
     if (now - lastSweep >= SWEEP_EVERY_MS) {
       lastSweep = now;
       sweep(now);
     }
   }
 
-  /** Scores up to batchSize vertebrae of ready studies and emits what is complete. */
-  void scoreOneBatch(long now) {
-    record Work(String seriesKey, StudyState state, int vertebra) {}
-    List<Work> work = new ArrayList<>();
-    List<float[]> inputs = new ArrayList<>();
+  /**
+   * Takes back the scores the model has finished, in submission order, stores and emits each, and emits
+   * the StudyScore of every study that is now complete. Scores of a study dropped or restarted meanwhile are
+   * stale and ignored.
+   */
+  void harvest(long now) {
+    List<InFlight.Done<Pending, Float>> done = inFlight.harvest();
+    if (done.isEmpty()) {
+      return;
+    }
     Map<String, StudyState> touched = new LinkedHashMap<>();
+    for (InFlight.Done<Pending, Float> item : done) {
+      Pending pending = item.work();
+      Submitted submitted = this.submitted.get(pending.seriesKey());
+      if (submitted == null || submitted.epoch != pending.epoch()) {
+        continue;
+      }
+      StudyState state = touched.computeIfAbsent(pending.seriesKey(), studies::get);
+      if (state == null || state.results.containsKey(pending.vertebra())) {
+        continue;
+      }
+      MDC.put("study", state.studyUid);
+      try {
+        record(state, pending.vertebra(), new StudyState.Result(sigmoid(item.result()), false), now);
+      } finally {
+        MDC.remove("study");
+      }
+    }
+    touched.forEach((seriesKey, state) -> {
+      if (state != null) {
+        advance(seriesKey, state, now);
+      }
+    });
+  }
+
+  /**
+   * Hands the found vertebrae of ready studies to the model until {@code maxInFlight} are in flight, and
+   * records the fallback of those not found. Never waits for the model: the scores are taken back by a
+   * later punctuation, so the stream thread goes on reading slices and crops while the model runs.
+   */
+  void submit(long now) {
+    int room = config.maxInFlight() - inFlight.size();
     for (String seriesKey : List.copyOf(ready)) {
       StudyState state = studies.get(seriesKey);
       if (state == null || state.scored()) {
         ready.remove(seriesKey);
         continue;
       }
-      touched.put(seriesKey, state);
-      for (var entry : state.crops.entrySet()) {
-        if (work.size() >= config.batchSize()) {
-          break;
+      Submitted submitted = this.submitted.computeIfAbsent(seriesKey, k -> new Submitted(nextEpoch++));
+      boolean changed = false;
+      MDC.put("study", state.studyUid);
+      try {
+        for (var entry : state.crops.entrySet()) {
+          int vertebra = entry.getKey();
+          if (state.results.containsKey(vertebra) || submitted.vertebrae.contains(vertebra)) {
+            continue;
+          }
+          if (!entry.getValue().found()) {
+            record(state, vertebra, new StudyState.Result(config.fallbackProbability(), true), now);
+            changed = true;
+          } else if (room > 0) {
+            inFlight.add(new Pending(seriesKey, submitted.epoch, vertebra),
+                model.submit(input(seriesKey, state, entry.getValue())));
+            submitted.vertebrae.add(vertebra);
+            room--;
+          }
         }
-        int vertebra = entry.getKey();
-        if (state.results.containsKey(vertebra)) {
-          continue;
-        }
-        if (!entry.getValue().found()) {
-          record(state, vertebra, new StudyState.Result(config.fallbackProbability(), true), now);
-          continue;
-        }
-        work.add(new Work(seriesKey, state, vertebra));
-        inputs.add(input(seriesKey, state, entry.getValue()));
+      } finally {
+        MDC.remove("study");
       }
-      if (work.size() >= config.batchSize()) {
-        break;
+      if (changed) {
+        advance(seriesKey, state, now);
+      }
+      if (room <= 0) {
+        return;
       }
     }
-    if (!work.isEmpty()) {
-      float[] logits = model.logits(inputs);
-      for (int w = 0; w < work.size(); w++) {
-        Work item = work.get(w);
-        record(item.state(), item.vertebra(), new StudyState.Result(sigmoid(logits[w]), false), now);
-      }
-    }
-    touched.forEach((seriesKey, state) -> advance(seriesKey, state, now));
   }
 
   /** A vertebra's result: stored and emitted in the same transaction, so it is emitted exactly once. */
@@ -341,6 +409,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
     keys.forEach(slices::delete);
     studies.delete(seriesKey);
     ready.remove(seriesKey);
+    submitted.remove(seriesKey);
   }
 
   /** Drops studies past their time to live; forgets scored ones after their retention. */

@@ -36,8 +36,9 @@ public final class SegmenterMain {
   private static final Logger LOG = LoggerFactory.getLogger(SegmenterMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("segmenter");
   static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/spine-seg-b0w025-160.json");
-  static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 20L,
-      "how often ready series are segmented (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
+  static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 10L,
+      "how often finished inference is taken back and new slices handed to the model")
+      .must(d -> d.toMillis() >= 1, "must be >= 1 ms");
   static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("segmenter.series.timeout.ms", 600_000L,
       "a series still incomplete this long after its last slice or manifest is dead-lettered");
   static final Setting<Duration> COMPLETED_RETENTION = Setting.millis("segmenter.completed.retention.ms", 3_600_000L,
@@ -114,7 +115,7 @@ public final class SegmenterMain {
       SchemaCheck.registerValueSchemas(registry, List.of(topics.masks(), topics.deadLetters()));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       predictor.bindTo(metrics);
-      SegmenterConfig config = new SegmenterConfig(settings.get(MODEL.batchSize), settings.get(PUNCTUATE),
+      SegmenterConfig config = new SegmenterConfig(MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(EMIT_RLE),
           settings.get(MAX_PIXELS));
       StreamsRunner runner = new StreamsRunner("segmenter",

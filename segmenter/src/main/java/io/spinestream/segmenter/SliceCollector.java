@@ -3,6 +3,7 @@ package io.spinestream.segmenter;
 import io.spinestream.common.deadletter.DeadLetters;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.streams.Decoded;
+import io.spinestream.common.streams.InFlight;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
@@ -14,9 +15,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -54,6 +58,23 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   static final String MASKS_SINK = "masks-sink";
   static final String DEAD_LETTER_SINK = "dead-letter-sink";
   private static final long SWEEP_EVERY_MS = 1_000;
+  private static final int RECENT_SLICES = 8;
+
+  /** A slice in flight: its series (and the epoch of that series' submission), z index and original size. */
+  private record Pending(String seriesKey, long epoch, int index, int rows, int columns) {}
+
+  /**
+   * Submission state of a series, in memory. A series dropped or restarted gets a new epoch when it is
+   * submitted again, so results still in flight for its old incarnation are recognised and ignored.
+   */
+  private static final class Submitted {
+    final long epoch;
+    int upTo;
+
+    Submitted(long epoch) {
+      this.epoch = epoch;
+    }
+  }
 
   private final SegmenterConfig config;
   private final SegmenterSpec spec;
@@ -62,6 +83,17 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private final PoisonGuard<CtSlice> sliceGuard;
   private final PoisonGuard<SeriesManifest> manifestGuard;
   private final Set<String> ready = new LinkedHashSet<>();
+  /** Slices handed to the model, in submission order; in memory only (see {@link InFlight}). */
+  private final InFlight<Pending, byte[]> inFlight = new InFlight<>();
+  /** Per series being segmented: how far submission got, and the epoch that tells its results from stale ones. */
+  private final Map<String, Submitted> submitted = new HashMap<>();
+  private final Map<String, PreparedSlice> recent = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, PreparedSlice> eldest) {
+      return size() > RECENT_SLICES;
+    }
+  };
+  private long nextEpoch;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, PreparedSlice> slices;
   private KeyValueStore<String, SeriesProgress> series;
@@ -95,6 +127,13 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       });
     }
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  @Override
+  public void close() {
+    // The workers finish what is queued; nobody takes it back. Whoever owns the task next resubmits from
+    // the committed progress.
+    inFlight.clear();
   }
 
   @Override
@@ -138,6 +177,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       String sliceKey = seriesKey + "/" + slice.getSopInstanceUid();
       boolean isNew = slices.get(sliceKey) == null;
       slices.put(sliceKey, prepare(slice));
+      recent.remove(sliceKey);
       SeriesProgress progress = progress(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid());
       if (isNew && (!progress.hasManifest() || manifestUids(progress).contains(slice.getSopInstanceUid()))) {
         progress.received++;
@@ -163,6 +203,16 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
         return;
       }
       SeriesProgress progress = progress(seriesKey, manifest.getStudyInstanceUid(), manifest.getSeriesInstanceUid());
+      if (progress.hasManifest() && !progress.sopInstanceUids.equals(manifest.getSopInstanceUids())
+          && progress.next > 0) {
+        // A later, cumulative manifest (the producer reopened the series): the z order and so the
+        // neighbours changed, and no mask has left yet, so the series is segmented again from the start.
+        LOG.info("series {}: the manifest changed while it was being segmented ({} -> {} slices); starting again",
+            progress.seriesUid, progress.sliceCount(), manifest.getSliceCount());
+        deleteResults(seriesKey);
+        submitted.remove(seriesKey);
+        progress.next = 0;
+      }
       progress.add(manifest);
       int present = 0;
       for (String uid : progress.sopInstanceUids) {
@@ -194,8 +244,9 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private void save(String seriesKey, SeriesProgress progress) {
     progress.updatedAt = context.currentSystemTimeMs();
     series.put(seriesKey, progress);
-    if (progress.ready()) {
-      ready.add(seriesKey);
+    if (progress.ready() && ready.add(seriesKey)) {
+      LOG.info("series {} ready: {} slices in z order, {} segmented before", progress.seriesUid,
+          progress.sliceCount(), progress.next);
     }
   }
 
@@ -204,7 +255,8 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   }
 
   private void punctuate(long now) {
-    segmentOneBatch(now);
+    harvest(now);
+    submit();
     if (now - lastSweep >= SWEEP_EVERY_MS) {
       lastSweep = now;
       sweep(now);
@@ -212,44 +264,36 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   }
 
   /**
-   * Segments up to batchSize slices of ready series, in series order, and keeps each slice's regions (and
-   * run-length map) with the series' progress; a series whose last slice is done is released.
+   * Takes back what the model has finished, in submission order: each slice's regions (and run-length map)
+   * are stored with the series' progress; a series whose last slice is done is released. Results of a
+   * series that was dropped or restarted meanwhile are stale and ignored.
    */
-  void segmentOneBatch(long now) {
-    record Work(String seriesKey, SeriesProgress progress, int index) {}
-    List<Work> work = new ArrayList<>();
-    List<float[]> inputs = new ArrayList<>();
-    for (String seriesKey : List.copyOf(ready)) {
-      SeriesProgress progress = series.get(seriesKey);
-      if (progress == null || !progress.ready()) {
-        ready.remove(seriesKey);
-        continue;
-      }
-      for (int i = progress.next; i < progress.sliceCount() && work.size() < config.batchSize(); i++) {
-        work.add(new Work(seriesKey, progress, i));
-        inputs.add(input(seriesKey, progress, i));
-      }
-      if (work.size() >= config.batchSize()) {
-        break;
-      }
-    }
-    if (work.isEmpty()) {
+  void harvest(long now) {
+    List<InFlight.Done<Pending, byte[]>> done = inFlight.harvest();
+    if (done.isEmpty()) {
       return;
     }
-    List<byte[]> labels = segmenter.segment(inputs);
-    for (int w = 0; w < work.size(); w++) {
-      Work item = work.get(w);
-      SeriesProgress progress = item.progress();
-      PreparedSlice slice = slices.get(item.seriesKey() + "/" + progress.sopInstanceUids.get(item.index()));
-      byte[] map = labels.get(w);
-      results.put(resultKey(item.seriesKey(), item.index()), new SegmentedSlice(slice.rows(), slice.columns(),
-          MaskRegions.of(map, spec.height(), spec.width(), slice.rows(), slice.columns()),
+    Map<String, SeriesProgress> touched = new LinkedHashMap<>();
+    for (InFlight.Done<Pending, byte[]> item : done) {
+      Pending pending = item.work();
+      Submitted submitted = this.submitted.get(pending.seriesKey());
+      if (submitted == null || submitted.epoch != pending.epoch()) {
+        continue;
+      }
+      SeriesProgress progress = touched.computeIfAbsent(pending.seriesKey(), series::get);
+      if (progress == null || progress.next != pending.index()) {
+        continue;
+      }
+      byte[] map = item.result();
+      results.put(resultKey(pending.seriesKey(), pending.index()), new SegmentedSlice(pending.rows(),
+          pending.columns(), MaskRegions.of(map, spec.height(), spec.width(), pending.rows(), pending.columns()),
           config.emitRunLengthMask() ? MaskRegions.runLength(map) : null));
-      progress.next = item.index() + 1;
+      progress.next = pending.index() + 1;
     }
-    java.util.Map<String, SeriesProgress> touched = new java.util.LinkedHashMap<>();
-    work.forEach(item -> touched.put(item.seriesKey(), item.progress()));
     touched.forEach((seriesKey, progress) -> {
+      if (progress == null) {
+        return;
+      }
       if (progress.next >= progress.sliceCount()) {
         release(seriesKey, progress, now);
       } else {
@@ -257,6 +301,33 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
         series.put(seriesKey, progress);
       }
     });
+  }
+
+  /**
+   * Hands the next slices of ready series (in series order, each in z order) to the model until
+   * {@code maxInFlight} are in flight. Never waits for the model: the results are taken back by a later
+   * punctuation, so the stream thread goes on reading and storing slices while the model runs.
+   */
+  void submit() {
+    int room = config.maxInFlight() - inFlight.size();
+    for (String seriesKey : List.copyOf(ready)) {
+      if (room <= 0) {
+        return;
+      }
+      SeriesProgress progress = series.get(seriesKey);
+      if (progress == null || !progress.ready()) {
+        ready.remove(seriesKey);
+        continue;
+      }
+      Submitted submitted = this.submitted.computeIfAbsent(seriesKey, k -> new Submitted(nextEpoch++));
+      for (int i = Math.max(progress.next, submitted.upTo); i < progress.sliceCount() && room > 0; i++, room--) {
+        PreparedSlice slice = prepared(seriesKey, progress.sopInstanceUids.get(i));
+        float[] input = input(seriesKey, progress, i);
+        inFlight.add(new Pending(seriesKey, submitted.epoch, i, slice.rows(), slice.columns()),
+            segmenter.submit(input));
+        submitted.upTo = i + 1;
+      }
+    }
   }
 
   /**
@@ -335,7 +406,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     float[] input = new float[3 * pixels];
     for (int c = 0; c < 3; c++) {
       int index = Math.max(0, Math.min(n - 1, i - 1 + c));
-      float[] windowed = slices.get(seriesKey + "/" + progress.sopInstanceUids.get(index)).windowed();
+      float[] windowed = prepared(seriesKey, progress.sopInstanceUids.get(index)).windowed();
       float mean = spec.mean()[c];
       float std = spec.std()[c];
       for (int p = 0; p < pixels; p++) {
@@ -345,19 +416,39 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     return input;
   }
 
+  /**
+   * A stored slice, through a small cache: slice i's input reads slices i-1, i and i+1, so consecutive
+   * inputs share two of their three reads (100 KB each at 160x160).
+   */
+  private PreparedSlice prepared(String seriesKey, String sop) {
+    String sliceKey = seriesKey + "/" + sop;
+    PreparedSlice slice = recent.get(sliceKey);
+    if (slice == null) {
+      slice = slices.get(sliceKey);
+      recent.put(sliceKey, slice);
+    }
+    return slice;
+  }
+
   private void forget(String seriesKey) {
+    recent.clear();
+    submitted.remove(seriesKey);
     List<String> keys = new ArrayList<>();
     try (KeyValueIterator<String, PreparedSlice> sliceEntries = slices.prefixScan(seriesKey + "/", new StringSerializer())) {
       sliceEntries.forEachRemaining(entry -> keys.add(entry.key));
     }
     keys.forEach(slices::delete);
-    List<String> resultKeys = new ArrayList<>();
-    try (KeyValueIterator<String, SegmentedSlice> entries = results.prefixScan(seriesKey + "/", new StringSerializer())) {
-      entries.forEachRemaining(entry -> resultKeys.add(entry.key));
-    }
-    resultKeys.forEach(results::delete);
+    deleteResults(seriesKey);
     series.delete(seriesKey);
     ready.remove(seriesKey);
+  }
+
+  private void deleteResults(String seriesKey) {
+    List<String> keys = new ArrayList<>();
+    try (KeyValueIterator<String, SegmentedSlice> entries = results.prefixScan(seriesKey + "/", new StringSerializer())) {
+      entries.forEachRemaining(entry -> keys.add(entry.key));
+    }
+    keys.forEach(results::delete);
   }
 
   /** Dead-letters series that stopped progressing; forgets finished series after their retention. */

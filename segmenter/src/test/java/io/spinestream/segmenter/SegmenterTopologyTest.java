@@ -1,7 +1,9 @@
 package io.spinestream.segmenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.spinestream.common.streams.RetryLaterException;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
 import io.spinestream.events.LabelRegion;
@@ -24,6 +26,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -45,37 +48,61 @@ class SegmenterTopologyTest {
       new float[] {1, 1, 1}, MODEL, false);
   private static final SegmenterSpec ORDERING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
       new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
+  /** At most 4 slices in flight at the model. */
   private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
       Duration.ofHours(1), true, 1024 * 1024);
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
 
   /**
-   * Stands in for the model: reads back which slice each channel came from (every slice is a constant
-   * 100 * index HU, so the windowed value gives the index) and labels the top half of the mask with
-   * (index % 7) + 1, so a test can see the channels and the mapping of boxes.
+   * Stands in for the model: answers each input with {@link #map}, at once, or, while {@link #hold} is set,
+   * only when the test completes the future (as a model still running would).
    */
-  static final class ChannelReadingSegmenter implements SliceSegmenter {
-    final List<int[]> channels = new ArrayList<>();
-    final List<Integer> batchSizes = new ArrayList<>();
+  abstract static class FakeSegmenter implements SliceSegmenter {
+    final List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+    final List<byte[]> answers = new ArrayList<>();
+    boolean hold;
+
+    abstract byte[] map(float[] input);
 
     @Override
-    public List<byte[]> segment(List<float[]> inputs) {
-      batchSizes.add(inputs.size());
-      List<byte[]> maps = new ArrayList<>();
+    public CompletableFuture<byte[]> submit(float[] input) {
+      byte[] answer = map(input);
+      CompletableFuture<byte[]> future = hold ? new CompletableFuture<>() : CompletableFuture.completedFuture(answer);
+      futures.add(future);
+      answers.add(answer);
+      return future;
+    }
+
+    void complete(int submission) {
+      futures.get(submission).complete(answers.get(submission));
+    }
+
+    /** The slice index of an input's middle channel: slice k is a constant 100 * k HU. */
+    static int index(float[] input, int channel) {
+      return Math.round((input[channel * SIZE * SIZE] * 4000f - 1000f) / 100f);
+    }
+  }
+
+  /**
+   * Reads back which slice each channel came from and labels the top half of the mask with (index % 7) + 1,
+   * so a test can see the channels and the mapping of boxes.
+   */
+  static final class ChannelReadingSegmenter extends FakeSegmenter {
+    final List<int[]> channels = new ArrayList<>();
+
+    @Override
+    byte[] map(float[] input) {
       int pixels = SIZE * SIZE;
-      for (float[] input : inputs) {
-        int[] indices = new int[3];
-        for (int c = 0; c < 3; c++) {
-          indices[c] = Math.round((input[c * pixels] * 4000f - 1000f) / 100f);
-        }
-        channels.add(indices);
-        byte[] map = new byte[pixels];
-        for (int p = 0; p < pixels / 2; p++) {
-          map[p] = (byte) (indices[1] % 7 + 1);
-        }
-        maps.add(map);
+      int[] indices = new int[3];
+      for (int c = 0; c < 3; c++) {
+        indices[c] = index(input, c);
       }
-      return maps;
+      channels.add(indices);
+      byte[] map = new byte[pixels];
+      for (int p = 0; p < pixels / 2; p++) {
+        map[p] = (byte) (indices[1] % 7 + 1);
+      }
+      return map;
     }
   }
 
@@ -85,29 +112,25 @@ class SegmenterTopologyTest {
    * between two C6 slices, also has its last pixel labelled C6, and the atlas slice (8) one dens pixel (C2)
    * in the bottom half.
    */
-  static final class WrongLevelSegmenter implements SliceSegmenter {
+  static final class WrongLevelSegmenter extends FakeSegmenter {
     /** By z index, 0 the most inferior: thoracic at the bottom, the atlas at the top. */
     static final int[] LEVELS = {8, 7, 7, 6, 3, 6, 5, 5, 1};
 
     @Override
-    public List<byte[]> segment(List<float[]> inputs) {
-      List<byte[]> maps = new ArrayList<>();
+    byte[] map(float[] input) {
       int pixels = SIZE * SIZE;
-      for (float[] input : inputs) {
-        int index = Math.round((input[pixels] * 4000f - 1000f) / 100f);
-        byte[] map = new byte[pixels];
-        for (int p = 0; p < pixels / 2; p++) {
-          map[p] = (byte) LEVELS[index];
-        }
-        if (index == 4) {
-          map[pixels - 1] = 6;
-        }
-        if (index == 8) {
-          map[pixels / 2] = 2;
-        }
-        maps.add(map);
+      int index = index(input, 1);
+      byte[] map = new byte[pixels];
+      for (int p = 0; p < pixels / 2; p++) {
+        map[p] = (byte) LEVELS[index];
       }
-      return maps;
+      if (index == 4) {
+        map[pixels - 1] = 6;
+      }
+      if (index == 8) {
+        map[pixels / 2] = 2;
+      }
+      return map;
     }
   }
 
@@ -204,7 +227,6 @@ class SegmenterTopologyTest {
     assertThat(model.channels.get(0)).containsExactly(0, 0, 1);
     assertThat(model.channels.get(4)).containsExactly(3, 4, 5);
     assertThat(model.channels.get(8)).containsExactly(7, 8, 8);
-    assertThat(model.batchSizes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(4));
 
     SliceMask third = out.get(3);
     assertThat(third.getSopInstanceUid()).isEqualTo("1.2.3.1.3");
@@ -268,7 +290,8 @@ class SegmenterTopologyTest {
       sendSlice("1.2.3", k);
     }
     sendManifest("1.2.3", 9);
-    runPunctuations(1);
+    // Each punctuation takes back what the model finished and hands it the next (at most 4) slices.
+    runPunctuations(2);
     assertThat(masks.isEmpty()).as("4 of 9 slices segmented").isTrue();
     assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(4);
     runPunctuations(1);
@@ -297,7 +320,7 @@ class SegmenterTopologyTest {
       sendSlice("1.2.3", k);
     }
     sendManifest("1.2.3", 9);
-    runPunctuations(3);
+    runPunctuations(4);
 
     List<SliceMask> out = masks.readValuesToList();
     assertThat(out).extracting(m -> m.getRegions().get(0).getLabel()).containsExactly(8, 7, 7, 6, 3, 6, 5, 5, 1);
@@ -305,6 +328,58 @@ class SegmenterTopologyTest {
         new LabelRegion(6, "C6", 1, new PixelBox(60, 45, 64, 48)));
     assertThat(out.get(4).getMask().getLengths()).containsExactly(128, 127, 1);
     assertThat(bytes(out.get(4).getMask().getLabels())).containsExactly(3, 0, 6);
+  }
+
+  @Test
+  void shouldKeepAtMostMaxInFlightSlicesAtTheModelAndTakeResultsBackInOrder() {
+    model.hold = true;
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    runPunctuations(3);
+    assertThat(model.futures).as("handed to the model while it runs").hasSize(4);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isZero();
+
+    model.complete(1);
+    runPunctuations(1);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries())
+        .as("slice 1 is done, slice 0 is not: nothing is taken back out of order").isZero();
+    assertThat(model.futures).hasSize(4);
+
+    model.complete(0);
+    model.complete(2);
+    runPunctuations(1);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(3);
+    assertThat(model.futures).as("room for three more").hasSize(7);
+
+    model.hold = false;
+    IntStream.range(3, 7).forEach(model::complete);
+    runPunctuations(3);
+    assertThat(masks.readValuesToList()).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(model.futures).as("every slice handed over exactly once").hasSize(9);
+  }
+
+  @Test
+  void shouldRetryLaterWhenTheModelFails() {
+    model.hold = true;
+    for (int k = 0; k < 3; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 3);
+    runPunctuations(1);
+    model.futures.get(0).completeExceptionally(new IllegalStateException("native error"));
+    assertThatThrownBy(() -> runPunctuations(1))
+        .satisfies(e -> assertThat(causes(e)).as("%s", e).hasAtLeastOneElementOfType(RetryLaterException.class));
+    assertThat(masks.isEmpty()).isTrue();
+  }
+
+  private static List<Throwable> causes(Throwable error) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable e = error; e != null && !chain.contains(e); e = e.getCause()) {
+      chain.add(e);
+    }
+    return chain;
   }
 
   private static byte[] bytes(ByteBuffer buffer) {
