@@ -38,9 +38,12 @@ public final class ClassifierTopology {
         "slices", "series", "crops");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.SLICE_STORE),
         Serdes.String(), StoredSlice.SERDE), "score");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.STUDY_STORE),
+    // The slices need a disk (up to 2 MB each); the small per-series state lives in memory, restored from its
+    // changelog at start like any store: a RocksDB instance per store and task costs its opening at every
+    // assignment and a memtable flush at every commit, which for these few bytes bought nothing.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CropScorer.STUDY_STORE),
         Serdes.String(), StudyState.SERDE), "score");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.COMPLETED_STORE),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CropScorer.COMPLETED_STORE),
         Serdes.String(), Serdes.Long()), "score");
     var keys = Topic.KEY_SERDE.serializer();
     topology.addSink(CropScorer.VERTEBRA_SINK, topics.vertebraScores().name(), keys, values, "score");

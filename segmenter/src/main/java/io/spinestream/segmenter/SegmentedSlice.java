@@ -19,12 +19,22 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * What the model said about one slice, kept until the whole series is segmented: the level ordering is a rule
- * over the series, so no mask may leave before the last slice is in. The slice's original size, its regions
- * as {@link MaskRegions#of} gives them, and the run-length label map when the service emits it (null
- * otherwise): everything its SliceMask needs besides the series' progress.
+ * over the series, so no mask may leave before the last slice is in. The slice's original size, the SOP
+ * Instance UIDs of the slices that were its channels 0 and 2 (the result is valid for the series only if
+ * they are its neighbours in the manifest's z order: a slice segmented before the manifest came may have
+ * had others), its regions as {@link MaskRegions#of} gives them, and the run-length label map when the
+ * service emits it (null otherwise).
  */
-record SegmentedSlice(int rows, int columns, List<LabelRegion> regions, RunLengthMask mask) {
-  private static final byte FORMAT = 1;
+record SegmentedSlice(int rows, int columns, String below, String above, List<LabelRegion> regions,
+    RunLengthMask mask) {
+  /** Format 1 (no neighbours: such results are never valid and get computed again). */
+  private static final byte FORMAT_WITHOUT_NEIGHBOURS = 1;
+  private static final byte FORMAT = 2;
+
+  /** Whether this result was computed with these neighbours as channels 0 and 2. */
+  boolean computedWith(ArrivalOrder.Neighbours neighbours) {
+    return below != null && below.equals(neighbours.below()) && above != null && above.equals(neighbours.above());
+  }
 
   static final Serde<SegmentedSlice> SERDE = Serdes.serdeFrom(serializer(), deserializer());
 
@@ -39,6 +49,8 @@ record SegmentedSlice(int rows, int columns, List<LabelRegion> regions, RunLengt
         out.writeByte(FORMAT);
         out.writeInt(slice.rows);
         out.writeInt(slice.columns);
+        out.writeUTF(slice.below);
+        out.writeUTF(slice.above);
         out.writeInt(slice.regions.size());
         for (LabelRegion region : slice.regions) {
           PixelBox box = region.getBox();
@@ -73,11 +85,14 @@ record SegmentedSlice(int rows, int columns, List<LabelRegion> regions, RunLengt
         return null;
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-        if (in.readByte() != FORMAT) {
+        byte format = in.readByte();
+        if (format != FORMAT && format != FORMAT_WITHOUT_NEIGHBOURS) {
           throw new IllegalStateException("segmenter result state in an unknown format");
         }
         int rows = in.readInt();
         int columns = in.readInt();
+        String below = format == FORMAT ? in.readUTF() : null;
+        String above = format == FORMAT ? in.readUTF() : null;
         int n = in.readInt();
         List<LabelRegion> regions = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -97,7 +112,7 @@ record SegmentedSlice(int rows, int columns, List<LabelRegion> regions, RunLengt
           }
           mask = new RunLengthMask(ByteBuffer.wrap(labels), lengths);
         }
-        return new SegmentedSlice(rows, columns, regions, mask);
+        return new SegmentedSlice(rows, columns, below, above, regions, mask);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param completedRetention how long a finished series is remembered, so late duplicates are recognised
  * @param emitRunLengthMask include the label map (run-length coded) in each SliceMask
  * @param maxPixels largest rows x columns accepted (memory protection)
+ * @param segmentBeforeManifest segment slices whose neighbours by arrival look final while the series still
+ *     waits for its manifest (checked against the manifest before use; see {@link ArrivalOrder})
  */
 public record SegmenterConfig(int maxInFlight, Duration punctuateInterval, Duration seriesTimeout,
-    Duration completedRetention, boolean emitRunLengthMask, int maxPixels) {}
+    Duration completedRetention, boolean emitRunLengthMask, int maxPixels, boolean segmentBeforeManifest) {}

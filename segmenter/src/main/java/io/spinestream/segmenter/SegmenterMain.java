@@ -45,6 +45,9 @@ public final class SegmenterMain {
       "how long a segmented series is remembered to recognise late duplicates");
   static final Setting<Boolean> EMIT_RLE = Setting.bool("segmenter.emit.rle", false,
       "include the run-length label map in every SliceMask");
+  static final Setting<Boolean> BEFORE_MANIFEST = Setting.bool("segmenter.segment.before.manifest", true,
+      "segment slices while their series still waits for its manifest when their neighbours by z position look"
+          + " final (checked against the manifest; a wrong guess costs one forward pass)");
   static final Setting<Integer> MAX_PIXELS = Setting.integer("segmenter.max.pixels", 1024 * 1024,
       "largest rows x columns accepted").between(1, 64 * 1024 * 1024);
 
@@ -54,7 +57,7 @@ public final class SegmenterMain {
     List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
     all.addAll(STREAMS.all());
     all.addAll(MODEL.all());
-    all.addAll(List.of(PUNCTUATE, SERIES_TIMEOUT, COMPLETED_RETENTION, EMIT_RLE, MAX_PIXELS));
+    all.addAll(List.of(PUNCTUATE, SERIES_TIMEOUT, COMPLETED_RETENTION, EMIT_RLE, MAX_PIXELS, BEFORE_MANIFEST));
     return all;
   }
 
@@ -117,7 +120,7 @@ public final class SegmenterMain {
       predictor.bindTo(metrics);
       SegmenterConfig config = new SegmenterConfig(MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(EMIT_RLE),
-          settings.get(MAX_PIXELS));
+          settings.get(MAX_PIXELS), settings.get(BEFORE_MANIFEST));
       StreamsRunner runner = new StreamsRunner("segmenter",
           SegmenterTopology.buildTopology(config, spec, topics, new ModelSliceSegmenter(predictor, spec.height(),
               spec.width()), registry, kafka.registryConfig()),

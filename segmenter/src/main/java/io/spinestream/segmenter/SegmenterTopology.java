@@ -37,11 +37,15 @@ public final class SegmenterTopology {
         "slices", "series");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SLICE_STORE),
         Serdes.String(), PreparedSlice.SERDE), "collect");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SERIES_STORE),
+    // The prepared slices need a disk (100 KB each at 160x160); the small per-series state (progress, results
+    // as regions, finished series) lives in memory, restored from its changelog at start like any store: a
+    // RocksDB instance per store and task costs its opening at every assignment and a memtable flush at every
+    // commit, which for these few bytes bought nothing.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.SERIES_STORE),
         Serdes.String(), SeriesProgress.SERDE), "collect");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.RESULT_STORE),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.RESULT_STORE),
         Serdes.String(), SegmentedSlice.SERDE), "collect");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.COMPLETED_STORE),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.COMPLETED_STORE),
         Serdes.String(), Serdes.Long()), "collect");
     topology.addSink(SliceCollector.MASKS_SINK, topics.masks().name(), Topic.KEY_SERDE.serializer(), values, "collect");
     topology.addSink(SliceCollector.DEAD_LETTER_SINK, topics.deadLetters().name(), Topic.KEY_SERDE.serializer(), values,

@@ -14,6 +14,7 @@ import io.spinestream.events.SliceMask;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,14 +40,17 @@ import org.slf4j.MDC;
 
 /**
  * Keeps a series' slices (prepared for the model) until its manifest says the z order and every slice of
- * it is in; then segments the series in batches, slice i with its z neighbours i-1 and i+1 as channels
- * (the edge slice repeated at both ends), keeps each slice's result, and once the last slice is segmented
+ * it is in; segments slice i with its z neighbours i-1 and i+1 as channels (the edge slice repeated at both
+ * ends), keeps each slice's result, and once every slice has a result computed with its manifest neighbours
  * applies the card's level ordering over the whole series ({@link LevelOrdering}), emits one
  * {@link SliceMask} per slice in z order and frees the series. Slices may come in any order, twice, and
- * interleaved across studies: state is keyed by series and SOP Instance UID. Segmentation runs in a
- * wall-clock punctuator one batch at a time, so a long series never holds one transaction open for long,
- * and progress (the next index) is stored with the results it produced: after a crash, segmentation
- * resumes where the last committed transaction left it.
+ * interleaved across studies: state is keyed by series and SOP Instance UID.
+ *
+ * <p>The model runs beside the stream thread: a wall-clock punctuator hands it inputs and takes the results
+ * back at a later run ({@link InFlight}), so a transaction never waits for inference, and results and
+ * progress are stored together: after a crash, segmentation resumes from the last committed transaction.
+ * While a series waits for its manifest, slices whose neighbours by z position look final are segmented
+ * already ({@link ArrivalOrder}); such a result is used only if its neighbours are the manifest's.
  */
 final class SliceCollector implements Processor<String, byte[], String, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(SliceCollector.class);
@@ -60,18 +64,31 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private static final long SWEEP_EVERY_MS = 1_000;
   private static final int RECENT_SLICES = 8;
 
-  /** A slice in flight: its series (and the epoch of that series' submission), z index and original size. */
-  private record Pending(String seriesKey, long epoch, int index, int rows, int columns) {}
+  /**
+   * A slice in flight: its series (and the epoch of that series' work), the slices used as its channels 0
+   * and 2, and its original size.
+   */
+  private record Pending(String seriesKey, long epoch, String sop, ArrivalOrder.Neighbours neighbours, int rows,
+      int columns) {}
 
   /**
-   * Submission state of a series, in memory. A series dropped or restarted gets a new epoch when it is
-   * submitted again, so results still in flight for its old incarnation are recognised and ignored.
+   * What is being done for a series, in memory only: rebuilt from the stores after a restart, except the
+   * arrival order, which starts empty again (segmenting before the manifest is best effort). A series
+   * dropped or restarted gets a new epoch, so results still in flight for its old incarnation are ignored.
    */
-  private static final class Submitted {
+  private static final class SeriesWork {
     final long epoch;
+    /** With the manifest: indices below were handed to the model or found already segmented. */
     int upTo;
+    boolean manifestSeen;
+    final ArrivalOrder arrivals = new ArrivalOrder();
+    /** Slices whose neighbours changed since they were last looked at (segmenting before the manifest). */
+    final ArrayDeque<String> candidates = new ArrayDeque<>();
+    final Set<String> segmentedEarly = new HashSet<>();
+    /** Slices in flight and the neighbours their input used. */
+    final Map<String, ArrivalOrder.Neighbours> inFlight = new HashMap<>();
 
-    Submitted(long epoch) {
+    SeriesWork(long epoch) {
       this.epoch = epoch;
     }
   }
@@ -85,8 +102,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private final Set<String> ready = new LinkedHashSet<>();
   /** Slices handed to the model, in submission order; in memory only (see {@link InFlight}). */
   private final InFlight<Pending, byte[]> inFlight = new InFlight<>();
-  /** Per series being segmented: how far submission got, and the epoch that tells its results from stale ones. */
-  private final Map<String, Submitted> submitted = new HashMap<>();
+  private final Map<String, SeriesWork> work = new LinkedHashMap<>();
   private final Map<String, PreparedSlice> recent = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, PreparedSlice> eldest) {
@@ -179,6 +195,10 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       slices.put(sliceKey, prepare(slice));
       recent.remove(sliceKey);
       SeriesProgress progress = progress(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid());
+      if (config.segmentBeforeManifest() && !progress.hasManifest()) {
+        SeriesWork series = work(seriesKey);
+        series.candidates.addAll(series.arrivals.add(slice.getSopInstanceUid(), slice.getZPositionMm()));
+      }
       if (isNew && (!progress.hasManifest() || manifestUids(progress).contains(slice.getSopInstanceUid()))) {
         progress.received++;
       }
@@ -203,17 +223,18 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
         return;
       }
       SeriesProgress progress = progress(seriesKey, manifest.getStudyInstanceUid(), manifest.getSeriesInstanceUid());
-      if (progress.hasManifest() && !progress.sopInstanceUids.equals(manifest.getSopInstanceUids())
-          && progress.next > 0) {
-        // A later, cumulative manifest (the producer reopened the series): the z order and so the
-        // neighbours changed, and no mask has left yet, so the series is segmented again from the start.
-        LOG.info("series {}: the manifest changed while it was being segmented ({} -> {} slices); starting again",
-            progress.seriesUid, progress.sliceCount(), manifest.getSliceCount());
-        deleteResults(seriesKey);
-        submitted.remove(seriesKey);
+      if (progress.hasManifest() && !progress.sopInstanceUids.equals(manifest.getSopInstanceUids())) {
+        // A later, cumulative manifest (the producer reopened the series) while no mask has left yet: the z
+        // order changed, so progress starts again; results whose neighbours are still right are kept.
+        LOG.info("series {}: the manifest changed before its masks left ({} -> {} slices)", progress.seriesUid,
+            progress.sliceCount(), manifest.getSliceCount());
+        work.remove(seriesKey);
         progress.next = 0;
       }
       progress.add(manifest);
+      SeriesWork started = work(seriesKey);
+      started.manifestSeen = true;
+      started.candidates.clear();
       int present = 0;
       for (String uid : progress.sopInstanceUids) {
         if (slices.get(seriesKey + "/" + uid) != null) {
@@ -256,78 +277,136 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
 
   private void punctuate(long now) {
     harvest(now);
-    submit();
+    submit(now);
     if (now - lastSweep >= SWEEP_EVERY_MS) {
       lastSweep = now;
       sweep(now);
     }
   }
 
-  /**
-   * Takes back what the model has finished, in submission order: each slice's regions (and run-length map)
-   * are stored with the series' progress; a series whose last slice is done is released. Results of a
-   * series that was dropped or restarted meanwhile are stale and ignored.
-   */
-  void harvest(long now) {
-    List<InFlight.Done<Pending, byte[]>> done = inFlight.harvest();
-    if (done.isEmpty()) {
-      return;
-    }
-    Map<String, SeriesProgress> touched = new LinkedHashMap<>();
-    for (InFlight.Done<Pending, byte[]> item : done) {
-      Pending pending = item.work();
-      Submitted submitted = this.submitted.get(pending.seriesKey());
-      if (submitted == null || submitted.epoch != pending.epoch()) {
-        continue;
-      }
-      SeriesProgress progress = touched.computeIfAbsent(pending.seriesKey(), series::get);
-      if (progress == null || progress.next != pending.index()) {
-        continue;
-      }
-      byte[] map = item.result();
-      results.put(resultKey(pending.seriesKey(), pending.index()), new SegmentedSlice(pending.rows(),
-          pending.columns(), MaskRegions.of(map, spec.height(), spec.width(), pending.rows(), pending.columns()),
-          config.emitRunLengthMask() ? MaskRegions.runLength(map) : null));
-      progress.next = pending.index() + 1;
-    }
-    touched.forEach((seriesKey, progress) -> {
-      if (progress == null) {
-        return;
-      }
-      if (progress.next >= progress.sliceCount()) {
-        release(seriesKey, progress, now);
-      } else {
-        progress.updatedAt = now;
-        series.put(seriesKey, progress);
-      }
-    });
+  private SeriesWork work(String seriesKey) {
+    return work.computeIfAbsent(seriesKey, k -> new SeriesWork(nextEpoch++));
   }
 
   /**
-   * Hands the next slices of ready series (in series order, each in z order) to the model until
-   * {@code maxInFlight} are in flight. Never waits for the model: the results are taken back by a later
-   * punctuation, so the stream thread goes on reading and storing slices while the model runs.
+   * Takes back what the model has finished, in submission order, and stores each slice's result (regions,
+   * run-length map, the neighbours it was computed with); a ready series whose every slice now has a valid
+   * result is released. Results of a series dropped or restarted meanwhile are stale and ignored.
    */
-  void submit() {
+  void harvest(long now) {
+    List<InFlight.Done<Pending, byte[]>> done = inFlight.harvest();
+    Set<String> touched = new LinkedHashSet<>();
+    for (InFlight.Done<Pending, byte[]> item : done) {
+      Pending pending = item.work();
+      SeriesWork series = work.get(pending.seriesKey());
+      if (series == null || series.epoch != pending.epoch()) {
+        continue;
+      }
+      if (pending.neighbours().equals(series.inFlight.get(pending.sop()))) {
+        series.inFlight.remove(pending.sop());
+      }
+      byte[] map = item.result();
+      results.put(resultKey(pending.seriesKey(), pending.sop()), new SegmentedSlice(pending.rows(), pending.columns(),
+          pending.neighbours().below(), pending.neighbours().above(),
+          MaskRegions.of(map, spec.height(), spec.width(), pending.rows(), pending.columns()),
+          config.emitRunLengthMask() ? MaskRegions.runLength(map) : null));
+      touched.add(pending.seriesKey());
+    }
+    for (String seriesKey : touched) {
+      if (!ready.contains(seriesKey)) {
+        continue;
+      }
+      SeriesProgress progress = series.get(seriesKey);
+      if (progress != null && progress.ready() && advance(seriesKey, progress)) {
+        finishOrSave(seriesKey, progress, now);
+      }
+    }
+  }
+
+  /**
+   * Hands slices to the model until {@code maxInFlight} are in flight, never waiting for it (the results
+   * are taken back by a later punctuation, so the stream thread goes on reading and storing slices while
+   * the model runs). First the series that have their manifest and every slice, in z order, skipping
+   * slices already segmented with the right neighbours; then, with what room is left, slices of series
+   * still waiting for their manifest whose neighbours by arrival look final ({@link ArrivalOrder}).
+   */
+  void submit(long now) {
     int room = config.maxInFlight() - inFlight.size();
     for (String seriesKey : List.copyOf(ready)) {
-      if (room <= 0) {
-        return;
-      }
       SeriesProgress progress = series.get(seriesKey);
       if (progress == null || !progress.ready()) {
         ready.remove(seriesKey);
         continue;
       }
-      Submitted submitted = this.submitted.computeIfAbsent(seriesKey, k -> new Submitted(nextEpoch++));
-      for (int i = Math.max(progress.next, submitted.upTo); i < progress.sliceCount() && room > 0; i++, room--) {
-        PreparedSlice slice = prepared(seriesKey, progress.sopInstanceUids.get(i));
-        float[] input = input(seriesKey, progress, i);
-        inFlight.add(new Pending(seriesKey, submitted.epoch, i, slice.rows(), slice.columns()),
-            segmenter.submit(input));
-        submitted.upTo = i + 1;
+      if (advance(seriesKey, progress) && finishOrSave(seriesKey, progress, now)) {
+        continue;
+      }
+      SeriesWork series = work(seriesKey);
+      int n = progress.sliceCount();
+      for (int i = Math.max(progress.next, series.upTo); i < n && room > 0; i++) {
+        String sop = progress.sopInstanceUids.get(i);
+        ArrivalOrder.Neighbours neighbours = manifestNeighbours(progress, i);
+        SegmentedSlice result = results.get(resultKey(seriesKey, sop));
+        if ((result == null || !result.computedWith(neighbours)) && !neighbours.equals(series.inFlight.get(sop))) {
+          hand(seriesKey, series, sop, neighbours);
+          room--;
+        }
+        series.upTo = i + 1;
       }
     }
+    if (!config.segmentBeforeManifest()) {
+      return;
+    }
+    for (Map.Entry<String, SeriesWork> entry : work.entrySet()) {
+      SeriesWork series = entry.getValue();
+      while (room > 0 && !series.manifestSeen && !series.candidates.isEmpty()) {
+        String sop = series.candidates.poll();
+        ArrivalOrder.Neighbours neighbours = series.arrivals.likelyNeighbours(sop);
+        if (neighbours != null && series.segmentedEarly.add(sop)) {
+          hand(entry.getKey(), series, sop, neighbours);
+          room--;
+        }
+      }
+    }
+  }
+
+  private void hand(String seriesKey, SeriesWork series, String sop, ArrivalOrder.Neighbours neighbours) {
+    PreparedSlice centre = prepared(seriesKey, sop);
+    float[] input = input(seriesKey, neighbours.below(), sop, neighbours.above());
+    inFlight.add(new Pending(seriesKey, series.epoch, sop, neighbours, centre.rows(), centre.columns()),
+        segmenter.submit(input));
+    series.inFlight.put(sop, neighbours);
+  }
+
+  /** Slice i's neighbours in the manifest's z order, the edge slice standing in for the missing one. */
+  private static ArrivalOrder.Neighbours manifestNeighbours(SeriesProgress progress, int i) {
+    int last = progress.sliceCount() - 1;
+    return new ArrivalOrder.Neighbours(progress.sopInstanceUids.get(Math.max(0, i - 1)),
+        progress.sopInstanceUids.get(Math.min(last, i + 1)));
+  }
+
+  /** Moves the progress past every slice that has a result computed with its manifest neighbours. */
+  private boolean advance(String seriesKey, SeriesProgress progress) {
+    int before = progress.next;
+    while (progress.next < progress.sliceCount()) {
+      SegmentedSlice result = results.get(resultKey(seriesKey, progress.sopInstanceUids.get(progress.next)));
+      if (result == null || !result.computedWith(manifestNeighbours(progress, progress.next))) {
+        break;
+      }
+      progress.next++;
+    }
+    return progress.next != before;
+  }
+
+  /** Releases a series whose every slice is segmented (true), or stores its progress (false). */
+  private boolean finishOrSave(String seriesKey, SeriesProgress progress, long now) {
+    if (progress.next >= progress.sliceCount()) {
+      release(seriesKey, progress, now);
+      return true;
+    }
+    progress.updatedAt = now;
+    series.put(seriesKey, progress);
+    return false;
   }
 
   /**
@@ -341,15 +420,16 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       int n = progress.sliceCount();
       List<SegmentedSlice> segmented = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        segmented.add(results.get(resultKey(seriesKey, i)));
+        segmented.add(results.get(resultKey(seriesKey, progress.sopInstanceUids.get(i))));
       }
       int missing = (int) segmented.stream().filter(java.util.Objects::isNull).count();
       int[] states = null;
       if (spec.orderLevels() && missing == 0) {
         states = LevelOrdering.statesOfRegions(segmented.stream().map(SegmentedSlice::regions).toList());
       } else if (missing > 0) {
-        // Only state written by a version that emitted masks batch by batch can lack results: those masks are
-        // out already, so the rest go as the model gave them rather than ordered against half a series.
+        // Only state written by a version that emitted masks batch by batch (progress past slices without a
+        // stored result) can lack results: those masks are out already, so the rest go as the model gave
+        // them rather than ordered against half a series.
         LOG.warn("series {}: {} of {} masks were emitted before this version ran; the other {} are emitted"
             + " without the level ordering", progress.seriesUid, missing, n, n - missing);
       }
@@ -394,19 +474,18 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     }
   }
 
-  /** Results are keyed by z index, zero-padded so that a prefix scan meets them in z order. */
-  static String resultKey(String seriesKey, int index) {
-    return String.format("%s/%08d", seriesKey, index);
+  /** Results are keyed by slice, not z index: a slice may be segmented before the manifest gives its index. */
+  static String resultKey(String seriesKey, String sop) {
+    return seriesKey + "/" + sop;
   }
 
-  /** The 2.5D input of slice i: channels i-1, i, i+1 (clamped to the series), normalised per channel. */
-  private float[] input(String seriesKey, SeriesProgress progress, int i) {
-    int n = progress.sliceCount();
+  /** The 2.5D input of a slice: channels below, itself, above, normalised per channel. */
+  private float[] input(String seriesKey, String below, String sop, String above) {
     int pixels = spec.height() * spec.width();
     float[] input = new float[3 * pixels];
+    String[] channels = {below, sop, above};
     for (int c = 0; c < 3; c++) {
-      int index = Math.max(0, Math.min(n - 1, i - 1 + c));
-      float[] windowed = prepared(seriesKey, progress.sopInstanceUids.get(index)).windowed();
+      float[] windowed = prepared(seriesKey, channels[c]).windowed();
       float mean = spec.mean()[c];
       float std = spec.std()[c];
       for (int p = 0; p < pixels; p++) {
@@ -432,7 +511,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
 
   private void forget(String seriesKey) {
     recent.clear();
-    submitted.remove(seriesKey);
+    work.remove(seriesKey);
     List<String> keys = new ArrayList<>();
     try (KeyValueIterator<String, PreparedSlice> sliceEntries = slices.prefixScan(seriesKey + "/", new StringSerializer())) {
       sliceEntries.forEachRemaining(entry -> keys.add(entry.key));

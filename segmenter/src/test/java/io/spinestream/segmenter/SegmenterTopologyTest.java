@@ -50,7 +50,7 @@ class SegmenterTopologyTest {
       new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
   /** At most 4 slices in flight at the model. */
   private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
-      Duration.ofHours(1), true, 1024 * 1024);
+      Duration.ofHours(1), true, 1024 * 1024, true);
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
 
   /**
@@ -134,6 +134,29 @@ class SegmenterTopologyTest {
     }
   }
 
+  /**
+   * Writes the slice indices of its three channels into the mask as pixel counts: c0 + 1 pixels of label 1,
+   * c1 + 1 of label 2, c2 + 1 of label 3, so each emitted mask says which neighbours it was computed with.
+   */
+  static final class NeighbourCountingSegmenter extends FakeSegmenter {
+    @Override
+    byte[] map(float[] input) {
+      byte[] map = new byte[SIZE * SIZE];
+      int p = 0;
+      for (int c = 0; c < 3; c++) {
+        for (int k = 0; k <= index(input, c); k++) {
+          map[p++] = (byte) (c + 1);
+        }
+      }
+      return map;
+    }
+
+    /** The channel indices a mask was computed from. */
+    static int[] channels(SliceMask mask) {
+      return mask.getRegions().stream().mapToInt(r -> r.getPixelCount() - 1).toArray();
+    }
+  }
+
   private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
   private final AvroSerializer<Object> serializer = new AvroSerializer<>(registry);
   private final ChannelReadingSegmenter model = new ChannelReadingSegmenter();
@@ -150,6 +173,10 @@ class SegmenterTopologyTest {
   }
 
   private void start(SegmenterSpec spec, SliceSegmenter segmenter) {
+    start(CONFIG, spec, segmenter);
+  }
+
+  private void start(SegmenterConfig config, SegmenterSpec spec, SliceSegmenter segmenter) {
     if (driver != null) {
       driver.close();
     }
@@ -157,7 +184,7 @@ class SegmenterTopologyTest {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "segmenter-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(CONFIG, spec, TOPICS, segmenter, registry,
+    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(config, spec, TOPICS, segmenter, registry,
         Map.of()), props, T0);
     slices = driver.createInputTopic(Topics.SLICES.name(), new StringSerializer(), new ByteArraySerializer());
     series = driver.createInputTopic(Topics.SERIES.name(), new StringSerializer(), new ByteArraySerializer());
@@ -372,6 +399,76 @@ class SegmenterTopologyTest {
     assertThatThrownBy(() -> runPunctuations(1))
         .satisfies(e -> assertThat(causes(e)).as("%s", e).hasAtLeastOneElementOfType(RetryLaterException.class));
     assertThat(masks.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSegmentSlicesBeforeTheManifestWhenTheirNeighboursLookFinal() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    start(SPEC, early);
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(4);
+    assertThat(early.futures).as("the seven inner slices; the edges wait for the manifest").hasSize(7);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(7);
+    assertThat(masks.isEmpty()).as("no mask before the manifest").isTrue();
+
+    sendManifest("1.2.3", 9);
+    runPunctuations(2);
+    assertThat(early.futures).as("only the two edges were left").hasSize(9);
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    for (SliceMask mask : out) {
+      int i = mask.getSliceIndex();
+      assertThat(NeighbourCountingSegmenter.channels(mask)).as("slice %d", i)
+          .containsExactly(Math.max(0, i - 1), i, Math.min(8, i + 1));
+    }
+  }
+
+  @Test
+  void shouldSegmentAgainWhatWasSegmentedEarlyWithNeighboursTheManifestDoesNotHave() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    start(SPEC, early);
+    for (int k = 0; k < 9; k += 2) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(2);
+    assertThat(early.futures).as("2, 4 and 6 look complete with even spacing").hasSize(3);
+    for (int k = 1; k < 9; k += 2) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(2);
+    assertThat(early.futures).as("the odd slices now; the even ones are not guessed twice").hasSize(7);
+    sendManifest("1.2.3", 9);
+    runPunctuations(4);
+
+    assertThat(early.futures).as("2, 4 and 6 again, with their true neighbours, and the edges").hasSize(12);
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).hasSize(9);
+    for (SliceMask mask : out) {
+      int i = mask.getSliceIndex();
+      assertThat(NeighbourCountingSegmenter.channels(mask)).as("slice %d", i)
+          .containsExactly(Math.max(0, i - 1), i, Math.min(8, i + 1));
+    }
+  }
+
+  @Test
+  void shouldWaitForTheManifestWhenSegmentingEarlyIsOff() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    SegmenterConfig off = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5), Duration.ofHours(1),
+        false, 1024 * 1024, false);
+    driver.close();
+    driver = null;
+    start(off, SPEC, early);
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(3);
+    assertThat(early.futures).isEmpty();
+    sendManifest("1.2.3", 9);
+    runPunctuations(4);
+    assertThat(early.futures).hasSize(9);
+    assertThat(masks.readValuesToList()).hasSize(9);
   }
 
   private static List<Throwable> causes(Throwable error) {
