@@ -144,6 +144,11 @@ final class ClassifierBenchmark {
       // predictor warmed up only batches of 1 and the largest at start.
       withPreprocessing(bare, prep, work, options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs);
+      // The same for the service: one untimed run of each kind, so that the timed ones measure a service whose
+      // code the JIT has compiled, as the bare paths' are (a service runs for hours; its warm-up is a start-up
+      // cost, like the model load, which no path is charged).
+      service(options, registry, runId + "-warmup-a", input, crops, false);
+      service(options, registry, runId + "-warmup-b", input, crops, true);
       for (int round = 1; round <= options.repeat(); round++) {
         double[] bareSeconds = new double[2];
         Map<String, Double> expected = new HashMap<>();

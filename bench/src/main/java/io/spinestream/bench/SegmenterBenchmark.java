@@ -61,7 +61,8 @@ final class SegmenterBenchmark {
   record Series(SeriesManifest manifest, List<CtSlice> slices) {}
 
   record Round(double modelOnly, double withPreprocessing, double service, double serviceStart,
-      double firstMask, double serviceMeanBatch, int identicalMasks, int deadLetters) {}
+      double firstMask, double serviceMeanBatch, long serviceForwards, double serviceForwardSeconds,
+      int identicalMasks, int deadLetters) {}
 
   static void run(List<String> args) throws Exception {
     Options options = Options.parse("segmenter", ServiceBench.defaultCard("segmenter",
@@ -102,6 +103,11 @@ final class SegmenterBenchmark {
       boolean orderLevels = bare.model.card().ordersLevels();
       withPreprocessing(bare, prep, orderLevels, series.subList(0, 1), options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs.subList(0, Math.min(inputs.size(), 8 * options.batch() + 1)));
+      // The same for the service: one untimed run, so that the timed ones measure a service whose code the JIT
+      // has compiled, as the bare paths' are (a service runs for hours; its warm-up is a start-up cost, like the
+      // model load, which no path is charged). Measured: without it, C2 compiled Kafka's and the service's hot
+      // methods for 3-4 s of CPU inside each ~15 s service round on 2 cores.
+      service(options, registry, runId + "-warmup", input, n);
       for (int round = 1; round <= options.repeat(); round++) {
         double[] bareSeconds = new double[2];
         Map<String, List<LabelRegion>> expected = new HashMap<>();
@@ -115,11 +121,13 @@ final class SegmenterBenchmark {
         int identical = (int) s.masks().stream()
             .filter(mask -> mask.getRegions().equals(expected.get(mask.getSopInstanceUid()))).count();
         Round r = new Round(bareSeconds[0], bareSeconds[1], s.seconds(), s.startSeconds(), s.firstMask(),
-            s.meanBatch(), identical, s.deadLetters());
+            s.meanBatch(), s.forwards(), s.forwardSeconds(), identical, s.deadLetters());
         rounds.add(r);
         System.err.printf("round %d: model only %.1f slices/s, model + preprocessing %.1f, service %.1f (first mask"
-                + " after %.1f s, %d of %d masks identical, mean batch %.2f)%n", round, n / r.modelOnly(),
-            n / r.withPreprocessing(), n / r.service(), r.firstMask(), r.identicalMasks(), n, r.serviceMeanBatch());
+                + " after %.1f s, %d of %d masks identical, mean batch %.2f, %d slices through the model in %.1f s"
+                + " of forward passes)%n", round, n / r.modelOnly(), n / r.withPreprocessing(), n / r.service(),
+            r.firstMask(), r.identicalMasks(), n, r.serviceMeanBatch(), r.serviceForwards(),
+            r.serviceForwardSeconds());
       }
     }
     return rounds;
@@ -222,10 +230,11 @@ final class SegmenterBenchmark {
   /**
    * One service run: seconds from its consumer group's first stable assignment to the last mask read, seconds
    * from the start call to RUNNING, seconds from the stable assignment to the first mask read, the predictor's
-   * mean batch, the masks, the dead letters.
+   * mean batch, the slices it ran (more than the series have when some segmented before their manifest had
+   * other neighbours) and the seconds its forward passes took, the masks, the dead letters.
    */
-  record Service(double seconds, double startSeconds, double firstMask, double meanBatch, List<SliceMask> masks,
-      int deadLetters) {}
+  record Service(double seconds, double startSeconds, double firstMask, double meanBatch, long forwards,
+      double forwardSeconds, List<SliceMask> masks, int deadLetters) {}
 
   /** One run of the service over the ingested topics, with its own application id and output topics. */
   private static Service service(Options options, SchemaRegistryClient registry, String runId, String input, int n)
@@ -253,7 +262,8 @@ final class SegmenterBenchmark {
       }
       long from = group.stableNanos();
       return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - from) / 1e9,
-          stats.meanBatchSize(), watcher.values(masks.name(), SliceMask.class, registry),
+          stats.meanBatchSize(), stats.items(), stats.inferenceNanos() / 1e9,
+          watcher.values(masks.name(), SliceMask.class, registry),
           watcher.counts().get(deadLetters.name()));
     }
   }
@@ -290,12 +300,13 @@ final class SegmenterBenchmark {
     out.append(String.format("| segmenter service (Kafka Streams, group assigned -> last committed SliceMask read)"
         + " | %d | %.2f | %.1f | 1.00 |%n%n", n, s, n / s));
     out.append("Rounds (slices/s: model only / + preprocessing / service; start call to RUNNING (model load,"
-        + " warm-up, group join; not in the rate); group assigned to first mask read; service mean batch; masks"
-        + " identical to the bare run; dead letters):");
+        + " warm-up, group join; not in the rate); group assigned to first mask read; service mean batch; slices"
+        + " the service's model ran and the seconds of its forward passes; masks identical to the bare run; dead"
+        + " letters):");
     for (Round r : rounds) {
-      out.append(String.format(" %.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d/%d, %d;", n / r.modelOnly(),
+      out.append(String.format(" %.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d in %.1f s, %d/%d, %d;", n / r.modelOnly(),
           n / r.withPreprocessing(), n / r.service(), r.serviceStart(), r.firstMask(), r.serviceMeanBatch(),
-          r.identicalMasks(), n, r.deadLetters()));
+          r.serviceForwards(), r.serviceForwardSeconds(), r.identicalMasks(), n, r.deadLetters()));
     }
     out.setLength(out.length() - 1);
     out.append(String.format(".%n"));

@@ -81,12 +81,21 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     /** With the manifest: indices below were handed to the model or found already segmented. */
     int upTo;
     boolean manifestSeen;
+    /** For the log: results taken back before the manifest came. */
+    int doneBeforeManifest;
     final ArrivalOrder arrivals = new ArrivalOrder();
     /** Slices whose neighbours changed since they were last looked at (segmenting before the manifest). */
     final ArrayDeque<String> candidates = new ArrayDeque<>();
     final Set<String> segmentedEarly = new HashSet<>();
     /** Slices in flight and the neighbours their input used. */
     final Map<String, ArrivalOrder.Neighbours> inFlight = new HashMap<>();
+    /**
+     * The series' progress as last stored (this processor is its only writer), so the punctuator need not
+     * decode it from the store every 10 ms; null until first read or written.
+     */
+    SeriesProgress progress;
+    /** Slices known to be in the slice store, so that checking does not read a 100 KB value back. */
+    final Set<String> stored = new HashSet<>();
 
     SeriesWork(long epoch) {
       this.epoch = epoch;
@@ -191,8 +200,9 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
         return;
       }
       String sliceKey = seriesKey + "/" + slice.getSopInstanceUid();
-      boolean isNew = slices.get(sliceKey) == null;
+      boolean isNew = !isStored(seriesKey, slice.getSopInstanceUid());
       slices.put(sliceKey, prepare(slice));
+      work(seriesKey).stored.add(slice.getSopInstanceUid());
       recent.remove(sliceKey);
       SeriesProgress progress = progress(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid());
       if (config.segmentBeforeManifest() && !progress.hasManifest()) {
@@ -237,7 +247,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       started.candidates.clear();
       int present = 0;
       for (String uid : progress.sopInstanceUids) {
-        if (slices.get(seriesKey + "/" + uid) != null) {
+        if (isStored(seriesKey, uid)) {
           present++;
         }
       }
@@ -258,13 +268,43 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   }
 
   private SeriesProgress progress(String seriesKey, String study, String seriesUid) {
-    SeriesProgress progress = series.get(seriesKey);
+    SeriesProgress progress = loadProgress(seriesKey);
     return progress != null ? progress : new SeriesProgress(study, seriesUid);
+  }
+
+  /** The stored progress of a series, null if there is none. */
+  private SeriesProgress loadProgress(String seriesKey) {
+    SeriesWork known = work.get(seriesKey);
+    if (known != null && known.progress != null) {
+      return known.progress;
+    }
+    SeriesProgress progress = series.get(seriesKey);
+    if (progress != null) {
+      work(seriesKey).progress = progress;
+    }
+    return progress;
+  }
+
+  private void storeProgress(String seriesKey, SeriesProgress progress) {
+    series.put(seriesKey, progress);
+    work(seriesKey).progress = progress;
+  }
+
+  private boolean isStored(String seriesKey, String sop) {
+    SeriesWork series = work(seriesKey);
+    if (series.stored.contains(sop)) {
+      return true;
+    }
+    if (slices.get(seriesKey + "/" + sop) != null) {
+      series.stored.add(sop);
+      return true;
+    }
+    return false;
   }
 
   private void save(String seriesKey, SeriesProgress progress) {
     progress.updatedAt = context.currentSystemTimeMs();
-    series.put(seriesKey, progress);
+    storeProgress(seriesKey, progress);
     if (progress.ready() && ready.add(seriesKey)) {
       LOG.info("series {} ready: {} slices in z order, {} segmented before", progress.seriesUid,
           progress.sliceCount(), progress.next);
@@ -311,12 +351,15 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
           MaskRegions.of(map, spec.height(), spec.width(), pending.rows(), pending.columns()),
           config.emitRunLengthMask() ? MaskRegions.runLength(map) : null));
       touched.add(pending.seriesKey());
+      if (!series.manifestSeen) {
+        series.doneBeforeManifest++;
+      }
     }
     for (String seriesKey : touched) {
       if (!ready.contains(seriesKey)) {
         continue;
       }
-      SeriesProgress progress = series.get(seriesKey);
+      SeriesProgress progress = loadProgress(seriesKey);
       if (progress != null && progress.ready() && advance(seriesKey, progress)) {
         finishOrSave(seriesKey, progress, now);
       }
@@ -333,7 +376,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   void submit(long now) {
     int room = config.maxInFlight() - inFlight.size();
     for (String seriesKey : List.copyOf(ready)) {
-      SeriesProgress progress = series.get(seriesKey);
+      SeriesProgress progress = loadProgress(seriesKey);
       if (progress == null || !progress.ready()) {
         ready.remove(seriesKey);
         continue;
@@ -405,7 +448,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       return true;
     }
     progress.updatedAt = now;
-    series.put(seriesKey, progress);
+    storeProgress(seriesKey, progress);
     return false;
   }
 
@@ -465,7 +508,9 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
             .build();
         context.forward(new Record<String, SpecificRecord>(progress.studyUid, sliceMask, now), MASKS_SINK);
       }
-      LOG.info("series {} segmented: {} slices{}", progress.seriesUid, n,
+      SeriesWork work = this.work.get(seriesKey);
+      LOG.info("series {} segmented: {} slices ({} segmented before the manifest came){}", progress.seriesUid, n,
+          work == null ? 0 : work.doneBeforeManifest,
           states != null ? ", levels ordered (" + LevelOrdering.NAME + ")" : "");
       forget(seriesKey);
       completed.put(seriesKey, now);
