@@ -329,12 +329,16 @@ final class ClassifierBenchmark {
     Topic<?> deadLetters = Topics.DEAD_LETTERS.withName(output + Topics.DEAD_LETTERS.name());
     ServiceBench.createTopics(options, List.of(cropTopic, vertebraScores, scores, deadLetters));
     if (!cropsAfterSlices) {
-      publish(options, registry, cropTopic, crops);
+      try (CropPublisher publisher = new CropPublisher(options, registry, cropTopic, crops.get(0))) {
+        publisher.send(crops);
+      }
     }
     int studies = options.studies();
     List<String> args = options.serviceArgs(runId, input, output);
     try (OutputWatcher watcher = new OutputWatcher(options, Map.of(vertebraScores.name(), 7 * studies, scores.name(),
-        studies, deadLetters.name(), 0)); GroupWatcher group = new GroupWatcher(options, runId)) {
+        studies, deadLetters.name(), 0)); GroupWatcher group = new GroupWatcher(options, runId);
+        CropPublisher publisher = cropsAfterSlices ? new CropPublisher(options, registry, cropTopic, crops.get(0))
+            : null) {
       long starting = System.nanoTime();
       ClassifierMain.Running running = ClassifierMain.start(ClassifierMain.settings(Map.of(),
           args.toArray(String[]::new)));
@@ -348,7 +352,7 @@ final class ClassifierBenchmark {
         if (cropsAfterSlices) {
           awaitCaughtUp(options, runId, List.of(input + Topics.SLICES.name(), input + Topics.SERIES.name()), alive);
           published = System.nanoTime();
-          publish(options, registry, cropTopic, crops);
+          publisher.send(crops);
         }
         done = watcher.await(SERVICE_TIMEOUT, alive);
         stats = running.predictor().stats();
@@ -366,26 +370,43 @@ final class ClassifierBenchmark {
   }
 
   /**
-   * Publishes the crops and fails unless every one is acknowledged. The topic was created a moment ago: sending
-   * before its partitions have leaders can leave an idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER
-   * until the delivery timeout drops the records (seen here), so it waits for the leaders and sends one
-   * request at a time.
+   * Publishes crops and fails unless every one is acknowledged. Opened before the clock starts: connecting,
+   * the idempotent producer's id and the registry's schema id are the publisher's start-up, not the service's
+   * work. The topic was created a moment ago: sending before its partitions have leaders can leave an
+   * idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout drops the records
+   * (seen here), so it waits for the leaders and sends one request at a time.
    */
-  private static void publish(Options options, SchemaRegistryClient registry, Topic<VertebraCrop> topic,
-      List<VertebraCrop> crops) throws Exception {
-    Properties props = ServiceBench.adminProperties(options);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-    var values = topic.valueSerde(registry, Map.of(RegistryClientConfig.URL, options.registry())).serializer();
-    try (KafkaProducer<String, VertebraCrop> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (producer.partitionsFor(topic.name()).stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("partitions of " + topic.name() + " have no leader after 60 s");
+  private static final class CropPublisher implements AutoCloseable {
+    private final Topic<VertebraCrop> topic;
+    private final KafkaProducer<String, VertebraCrop> producer;
+
+    CropPublisher(Options options, SchemaRegistryClient registry, Topic<VertebraCrop> topic, VertebraCrop sample)
+        throws Exception {
+      this.topic = topic;
+      Properties props = ServiceBench.adminProperties(options);
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+      var values = topic.valueSerde(registry, Map.of(RegistryClientConfig.URL, options.registry())).serializer();
+      producer = new KafkaProducer<>(props, new StringSerializer(), values);
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (producer.partitionsFor(topic.name()).stream()
+            .anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("partitions of " + topic.name() + " have no leader after 60 s");
+          }
+          Thread.sleep(50);
         }
-        Thread.sleep(50);
+        // The registry lookup happens at the first serialisation; the serializer caches the id.
+        values.serialize(topic.name(), sample);
+      } catch (Exception | Error e) {
+        producer.close();
+        throw e;
       }
+    }
+
+    void send(List<VertebraCrop> crops) {
       List<Future<RecordMetadata>> sent = new ArrayList<>(crops.size());
       for (VertebraCrop crop : crops) {
         sent.add(producer.send(new ProducerRecord<>(topic.name(), crop.getStudyInstanceUid(), crop)));
@@ -394,11 +415,19 @@ final class ClassifierBenchmark {
       for (Future<RecordMetadata> result : sent) {
         try {
           result.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while publishing the crops", e);
         } catch (ExecutionException e) {
           throw new IllegalStateException("publishing the crops to " + topic.name() + " failed: " + e.getCause(),
               e.getCause());
         }
       }
+    }
+
+    @Override
+    public void close() {
+      producer.close();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.spinestream.classifier;
 
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.SeriesManifest;
@@ -31,7 +32,9 @@ public final class ClassifierTopology {
     topology.addSource("slices", new StringDeserializer(), new ByteArrayDeserializer(), topics.slices().name());
     topology.addSource("series", new StringDeserializer(), new ByteArrayDeserializer(), topics.series().name());
     topology.addSource("crops", new StringDeserializer(), new ByteArrayDeserializer(), topics.crops().name());
-    topology.addProcessor("score", () -> new CropScorer(config, spec, topics, model,
+    // One budget for every task of this instance: they all feed the same predictor.
+    InFlightBudget budget = new InFlightBudget(config.maxInFlight());
+    topology.addProcessor("score", () -> new CropScorer(config, spec, topics, model, budget,
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(CtSlice.class, registry)),
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(SeriesManifest.class, registry)),
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(VertebraCrop.class, registry))),

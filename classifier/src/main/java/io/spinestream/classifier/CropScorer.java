@@ -4,6 +4,7 @@ import io.spinestream.common.deadletter.DeadLetters;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.streams.Decoded;
 import io.spinestream.common.streams.InFlight;
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
@@ -42,8 +43,9 @@ import org.slf4j.MDC;
  * Hounsfield units) from the moment they arrive, because the crop boxes are only known later; when the
  * manifest and all seven crops are in and every slice a crop needs is stored, the vertebrae are handed to
  * the model by a wall-clock punctuator, which takes the scores back at a later run without ever waiting for
- * the model ({@link InFlight}): a score enters the store and the output in the transaction that takes it back. Each score is a {@link VertebraScore}; a vertebra the segmentation
- * did not find gets the configured fallback probability, flagged as such. Once all seven are scored, one
+ * the model ({@link InFlight}): a score enters the store and the output in the transaction that takes it
+ * back. Each score is a {@link VertebraScore}; a vertebra the segmentation did not find gets the configured
+ * fallback probability, flagged as such. Once all seven are scored, one
  * {@link StudyScore} (C1..C7, patient_overall by the configured rule, both models, the timestamps that give
  * end-to-end latency) is emitted and the study's state is dropped. A study that never completes is dropped
  * after its time to live, with a dead letter if its crops had arrived, so the store stays bounded.
@@ -85,8 +87,15 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private final PoisonGuard<VertebraCrop> cropGuard;
   private final Set<String> ready = new LinkedHashSet<>();
   /** Vertebrae handed to the model, in submission order; in memory only (see {@link InFlight}). */
-  private final InFlight<Pending, Float> inFlight = new InFlight<>();
+  private final InFlight<Pending, Float> inFlight;
   private final Map<String, Submitted> submitted = new HashMap<>();
+  /**
+   * Per series, its state as last stored (this processor is its only writer), so the punctuator need not
+   * decode it, manifest and all, from the store every 10 ms.
+   */
+  private final Map<String, StudyState> states = new HashMap<>();
+  /** Per series, the slices known to be in the slice store (in memory; the store stays the truth). */
+  private final Map<String, Set<String>> stored = new HashMap<>();
   private long nextEpoch;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, StoredSlice> slices;
@@ -95,7 +104,9 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private long lastSweep;
 
   CropScorer(ClassifierConfig config, ClassifierSpec spec, ClassifierTopics topics, VertebraClassifier model,
-      PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard, PoisonGuard<VertebraCrop> cropGuard) {
+      InFlightBudget budget, PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard,
+      PoisonGuard<VertebraCrop> cropGuard) {
+    this.inFlight = new InFlight<>(budget);
     this.config = config;
     this.spec = spec;
     this.topics = topics;
@@ -179,6 +190,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       byte[] hu = new byte[pixels.remaining()];
       pixels.get(hu);
       slices.put(seriesKey + "/" + slice.getSopInstanceUid(), new StoredSlice(rows, columns, hu));
+      stored.computeIfAbsent(seriesKey, k -> new HashSet<>()).add(slice.getSopInstanceUid());
       save(seriesKey, state(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid()));
     } finally {
       MDC.remove("study");
@@ -208,13 +220,13 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   }
 
   private StudyState state(String seriesKey, String study, String seriesUid) {
-    StudyState state = studies.get(seriesKey);
+    StudyState state = loadState(seriesKey);
     return state != null ? state : new StudyState(study, seriesUid);
   }
 
   private void save(String seriesKey, StudyState state) {
     state.updatedAt = context.currentSystemTimeMs();
-    studies.put(seriesKey, state);
+    storeState(seriesKey, state);
     if (state.allCropsIn() && isReady(seriesKey, state)) {
       ready.add(seriesKey);
     }
@@ -225,11 +237,44 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       return false;
     }
     for (String sop : new LinkedHashSet<>(state.neededSops())) {
-      if (slices.get(seriesKey + "/" + sop) == null) {
+      if (!isStored(seriesKey, sop)) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The stored state of a series, null if there is none. */
+  private StudyState loadState(String seriesKey) {
+    StudyState state = states.get(seriesKey);
+    if (state == null) {
+      state = studies.get(seriesKey);
+      if (state != null) {
+        states.put(seriesKey, state);
+      }
+    }
+    return state;
+  }
+
+  private void storeState(String seriesKey, StudyState state) {
+    studies.put(seriesKey, state);
+    states.put(seriesKey, state);
+  }
+
+  /**
+   * Whether a slice is in the slice store, from memory when this processor stored it or saw it there: the
+   * store would read the whole slice (up to 2 MB) back to say so, for every slice a study's crops need.
+   */
+  private boolean isStored(String seriesKey, String sop) {
+    Set<String> known = stored.computeIfAbsent(seriesKey, k -> new HashSet<>());
+    if (known.contains(sop)) {
+      return true;
+    }
+    if (slices.get(seriesKey + "/" + sop) != null) {
+      known.add(sop);
+      return true;
+    }
+    return false;
   }
 
   private void punctuate(long now) {
@@ -258,7 +303,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       if (submitted == null || submitted.epoch != pending.epoch()) {
         continue;
       }
-      StudyState state = touched.computeIfAbsent(pending.seriesKey(), studies::get);
+      StudyState state = touched.computeIfAbsent(pending.seriesKey(), this::loadState);
       if (state == null || state.results.containsKey(pending.vertebra())) {
         continue;
       }
@@ -277,14 +322,14 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   }
 
   /**
-   * Hands the found vertebrae of ready studies to the model until {@code maxInFlight} are in flight, and
-   * records the fallback of those not found. Never waits for the model: the scores are taken back by a
+   * Hands the found vertebrae of ready studies to the model while the service's in-flight budget has room,
+   * and records the fallback of those not found. Never waits for the model: the scores are taken back by a
    * later punctuation, so the stream thread goes on reading slices and crops while the model runs.
    */
   void submit(long now) {
-    int room = config.maxInFlight() - inFlight.size();
+    boolean room = true;
     for (String seriesKey : List.copyOf(ready)) {
-      StudyState state = studies.get(seriesKey);
+      StudyState state = loadState(seriesKey);
       if (state == null || state.scored()) {
         ready.remove(seriesKey);
         continue;
@@ -301,11 +346,13 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
           if (!entry.getValue().found()) {
             record(state, vertebra, new StudyState.Result(config.fallbackProbability(), true), now);
             changed = true;
-          } else if (room > 0) {
-            inFlight.add(new Pending(seriesKey, submitted.epoch, vertebra),
-                model.submit(input(seriesKey, state, entry.getValue())));
-            submitted.vertebrae.add(vertebra);
-            room--;
+          } else if (room) {
+            room = inFlight.tryReserve();
+            if (room) {
+              inFlight.add(new Pending(seriesKey, submitted.epoch, vertebra),
+                  model.submit(input(seriesKey, state, entry.getValue())));
+              submitted.vertebrae.add(vertebra);
+            }
           }
         }
       } finally {
@@ -314,7 +361,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       if (changed) {
         advance(seriesKey, state, now);
       }
-      if (room <= 0) {
+      if (!room) {
         return;
       }
     }
@@ -342,7 +389,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private void advance(String seriesKey, StudyState state, long now) {
     if (!state.scored()) {
       state.updatedAt = now;
-      studies.put(seriesKey, state);
+      storeState(seriesKey, state);
       return;
     }
     double[] p = new double[7];
@@ -408,8 +455,10 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
     }
     keys.forEach(slices::delete);
     studies.delete(seriesKey);
+    states.remove(seriesKey);
     ready.remove(seriesKey);
     submitted.remove(seriesKey);
+    stored.remove(seriesKey);
   }
 
   /** Drops studies past their time to live; forgets scored ones after their retention. */

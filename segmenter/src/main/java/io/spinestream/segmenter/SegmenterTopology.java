@@ -1,5 +1,6 @@
 package io.spinestream.segmenter;
 
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.SeriesManifest;
@@ -32,7 +33,9 @@ public final class SegmenterTopology {
     Topology topology = new Topology();
     topology.addSource("slices", new StringDeserializer(), new ByteArrayDeserializer(), topics.slices().name());
     topology.addSource("series", new StringDeserializer(), new ByteArrayDeserializer(), topics.series().name());
-    topology.addProcessor("collect", () -> new SliceCollector(config, spec, topics, segmenter,
+    // One budget for every task of this instance: they all feed the same predictor.
+    InFlightBudget budget = new InFlightBudget(config.maxInFlight());
+    topology.addProcessor("collect", () -> new SliceCollector(config, spec, topics, segmenter, budget,
         new PoisonGuard<>(SliceCollector.STAGE, slices), new PoisonGuard<>(SliceCollector.STAGE, manifests)),
         "slices", "series");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SLICE_STORE),

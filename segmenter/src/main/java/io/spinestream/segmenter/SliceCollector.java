@@ -4,6 +4,7 @@ import io.spinestream.common.deadletter.DeadLetters;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.streams.Decoded;
 import io.spinestream.common.streams.InFlight;
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
@@ -110,7 +111,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private final PoisonGuard<SeriesManifest> manifestGuard;
   private final Set<String> ready = new LinkedHashSet<>();
   /** Slices handed to the model, in submission order; in memory only (see {@link InFlight}). */
-  private final InFlight<Pending, byte[]> inFlight = new InFlight<>();
+  private final InFlight<Pending, byte[]> inFlight;
   private final Map<String, SeriesWork> work = new LinkedHashMap<>();
   private final Map<String, PreparedSlice> recent = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -127,7 +128,8 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private long lastSweep;
 
   SliceCollector(SegmenterConfig config, SegmenterSpec spec, SegmenterTopics topics, SliceSegmenter segmenter,
-      PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard) {
+      InFlightBudget budget, PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard) {
+    this.inFlight = new InFlight<>(budget);
     this.config = config;
     this.spec = spec;
     this.topics = topics;
@@ -367,14 +369,14 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   }
 
   /**
-   * Hands slices to the model until {@code maxInFlight} are in flight, never waiting for it (the results
+   * Hands slices to the model while the service's in-flight budget has room, never waiting for it (the results
    * are taken back by a later punctuation, so the stream thread goes on reading and storing slices while
    * the model runs). First the series that have their manifest and every slice, in z order, skipping
    * slices already segmented with the right neighbours; then, with what room is left, slices of series
    * still waiting for their manifest whose neighbours by arrival look final ({@link ArrivalOrder}).
    */
   void submit(long now) {
-    int room = config.maxInFlight() - inFlight.size();
+    boolean room = true;
     for (String seriesKey : List.copyOf(ready)) {
       SeriesProgress progress = loadProgress(seriesKey);
       if (progress == null || !progress.ready()) {
@@ -386,13 +388,16 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       }
       SeriesWork series = work(seriesKey);
       int n = progress.sliceCount();
-      for (int i = Math.max(progress.next, series.upTo); i < n && room > 0; i++) {
+      for (int i = Math.max(progress.next, series.upTo); i < n && room; i++) {
         String sop = progress.sopInstanceUids.get(i);
         ArrivalOrder.Neighbours neighbours = manifestNeighbours(progress, i);
         SegmentedSlice result = results.get(resultKey(seriesKey, sop));
         if ((result == null || !result.computedWith(neighbours)) && !neighbours.equals(series.inFlight.get(sop))) {
+          room = inFlight.tryReserve();
+          if (!room) {
+            break;
+          }
           hand(seriesKey, series, sop, neighbours);
-          room--;
         }
         series.upTo = i + 1;
       }
@@ -402,12 +407,18 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     }
     for (Map.Entry<String, SeriesWork> entry : work.entrySet()) {
       SeriesWork series = entry.getValue();
-      while (room > 0 && !series.manifestSeen && !series.candidates.isEmpty()) {
-        String sop = series.candidates.poll();
+      while (room && !series.manifestSeen && !series.candidates.isEmpty()) {
+        String sop = series.candidates.peek();
         ArrivalOrder.Neighbours neighbours = series.arrivals.likelyNeighbours(sop);
-        if (neighbours != null && series.segmentedEarly.add(sop)) {
+        if (neighbours == null || series.segmentedEarly.contains(sop)) {
+          series.candidates.poll();
+          continue;
+        }
+        room = inFlight.tryReserve();
+        if (room) {
+          series.candidates.poll();
+          series.segmentedEarly.add(sop);
           hand(entry.getKey(), series, sop, neighbours);
-          room--;
         }
       }
     }

@@ -33,8 +33,8 @@ public final class InferenceSettings {
         "where libtorch is unpacked on first start (default ~/.djl.ai or DJL_CACHE_DIR)").optionalValue();
     // Up to QUEUED_BATCHES, so that handing work to the model never blocks the stream thread.
     inFlightBatches = Setting.integer(service + ".inflight.batches", 2,
-        "batches handed to the model and not yet taken back by the stream thread, at most (keeps the model busy"
-            + " between punctuations; at least workers + 1)").between(1, QUEUED_BATCHES);
+        "batches handed to the model and not yet taken back, at most, over all the service's tasks (keeps the"
+            + " model busy between punctuations; at least workers + 1)").between(1, QUEUED_BATCHES);
   }
 
   /** The predictor's queue holds this many full batches. */

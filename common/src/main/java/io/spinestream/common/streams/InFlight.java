@@ -20,7 +20,9 @@ import java.util.concurrent.ExecutionException;
  * progress, so exactly-once holds and no transaction waits for a forward pass.
  *
  * <p>Harvesting stops at the first unfinished item, so results are taken back in the order they were
- * submitted and stored progress advances contiguously. Used by one stream thread only; not thread-safe.
+ * submitted and stored progress advances contiguously. Each item holds one unit of an {@link InFlightBudget}
+ * shared with the service's other tasks, from {@link #tryReserve} until it is harvested or cleared. Used by
+ * one stream thread only; not thread-safe.
  *
  * @param <W> what was submitted (enough to store the result: series, index, ...)
  * @param <R> the model's answer
@@ -32,8 +34,28 @@ public final class InFlight<W, R> {
   private record Entry<W, R>(W work, CompletableFuture<R> result) {}
 
   private final ArrayDeque<Entry<W, R>> entries = new ArrayDeque<>();
+  private final InFlightBudget budget;
+  private int reserved;
 
+  public InFlight(InFlightBudget budget) {
+    this.budget = budget;
+  }
+
+  /** Reserves room for one more item; false when the service's budget is spent. */
+  public boolean tryReserve() {
+    if (!budget.tryAcquire()) {
+      return false;
+    }
+    reserved++;
+    return true;
+  }
+
+  /** Adds an item in the room {@link #tryReserve} reserved. */
   public void add(W work, CompletableFuture<R> result) {
+    if (reserved == 0) {
+      throw new IllegalStateException("no room reserved for this item");
+    }
+    reserved--;
     entries.addLast(new Entry<>(work, result));
   }
 
@@ -56,14 +78,15 @@ public final class InFlight<W, R> {
     List<Done<W, R>> done = new ArrayList<>();
     while (!entries.isEmpty() && entries.peekFirst().result().isDone()) {
       Entry<W, R> entry = entries.pollFirst();
+      budget.release(1);
       try {
         done.add(new Done<>(entry.work(), entry.result().get()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        entries.clear();
+        clear();
         throw new RetryLaterException("interrupted while taking back inference results", e);
       } catch (ExecutionException | CancellationException | CompletionException e) {
-        entries.clear();
+        clear();
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         throw new RetryLaterException("inference failed: " + cause, cause);
       }
@@ -71,8 +94,14 @@ public final class InFlight<W, R> {
     return done;
   }
 
-  /** Forgets everything in flight (the workers finish it, nobody takes it back). */
+  /**
+   * Forgets everything in flight and gives its room back. The workers still run what is queued and nobody
+   * takes it back; until they have, a submitter may wait for room in the predictor's queue (only after a
+   * failure or a rebalance).
+   */
   public void clear() {
+    budget.release(entries.size() + reserved);
     entries.clear();
+    reserved = 0;
   }
 }
