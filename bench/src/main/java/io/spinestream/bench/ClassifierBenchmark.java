@@ -1,7 +1,7 @@
 package io.spinestream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.spinestream.bench.SegmenterBenchmark.Series;
+import io.spinestream.bench.ServiceBench.Series;
 import io.spinestream.bench.ServiceBench.BareModel;
 import io.spinestream.bench.ServiceBench.GroupWatcher;
 import io.spinestream.bench.ServiceBench.Options;
@@ -28,8 +28,6 @@ import io.spinestream.schemas.registry.RegistryClientConfig;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.segmenter.MaskRegions;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,24 +98,17 @@ final class ClassifierBenchmark {
   static void run(List<String> args) throws Exception {
     Options options = Options.parse("classifier", ServiceBench.defaultCard("classifier",
         ClassifierMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 8, args);
-    String load = ServiceBench.loadAverage();
-    String runId = ServiceBench.runId("classifier");
-    try {
-      String input = runId + ".";
-      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-      SchemaRegistryClient registry = ServiceBench.registry(options);
-      List<Series> series = SegmenterBenchmark.load(options, registry, input);
-      int slices = series.stream().mapToInt(s -> s.slices().size()).sum();
+    ServiceBench.withIngestedStudies(options, ingested -> {
+      List<Series> series = ingested.series();
       ModelCard card = ModelCard.read(options.card());
       List<VertebraCrop> crops = groundTruthCrops(options, card, series);
       List<Work> work = found(crops, series);
       System.err.printf("%d series, %d slices, %d of %d vertebrae found in the ground truth%n", series.size(),
-          slices, work.size(), crops.size());
-      List<Round> rounds = rounds(options, registry, runId, crops, work);
-      report(options, card, series.size(), slices, work.size(), crops.size(), rounds, load);
-    } finally {
-      ServiceBench.deleteTopics(options, runId);
-    }
+          ingested.slices(), work.size(), crops.size());
+      List<Round> rounds = rounds(options, ingested.registry(), ingested.runId(), crops, work);
+      report(options, card, series.size(), ingested.slices(), work.size(), crops.size(), rounds,
+          ingested.loadBefore());
+    });
   }
 
   /** The crops the model scores (found), each with its series. */
@@ -469,21 +460,13 @@ final class ClassifierBenchmark {
     double p = ServiceBench.median(rounds.stream().mapToDouble(Round::withPreprocessing).toArray());
     double a = ServiceBench.median(rounds.stream().mapToDouble(Round::allOnTopics).toArray());
     double b = ServiceBench.median(rounds.stream().mapToDouble(Round::cropsAfterSlices).toArray());
-    StringBuilder out = new StringBuilder();
-    out.append(String.format("%n### %s — %d cores, Java %s, load average before %s, after %s%s%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load,
-        ServiceBench.loadAverage(),
-        options.note().isEmpty() ? "" : "; " + options.note()));
+    StringBuilder out = new StringBuilder(ServiceBench.heading(options, load));
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s. %d studies, %d slices, matrix %d, phantom"
             + " seed %d; %d of %d vertebrae found by the ground-truth crops (the rest are fallbacks, no model work)."
-            + " Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream thread, %d"
-            + " partitions, exactly-once v2, %s; other settings at the service's defaults unless the command's --set"
-            + " says otherwise. Median of %d"
-            + " rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(), options.card(),
+            + " %s%n%n", String.join(" ", options.command()), card.name(), card.version(), options.card(),
         Arrays.toString(card.inputShape(options.batch())), studies, slices, options.matrix(), options.seed(), n,
-        vertebrae, options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), ServiceBench.loopSettings(ClassifierMain.settings(Map.of(),
-            options.serviceArgs("report", "", "").toArray(String[]::new)), "classifier"), rounds.size()));
+        vertebrae, ServiceBench.setup(options, ClassifierMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), rounds.size())));
     out.append("| path | vertebrae | seconds | vertebrae/s |\n|---|---|---|---|\n");
     out.append(row("bare model only (inputs prepared beforehand)", n, m));
     out.append(row("bare model + preprocessing (crop, window, resize, normalise, sigmoid; no Kafka)", n, p));
@@ -494,38 +477,31 @@ final class ClassifierBenchmark {
     out.append(String.format("%n| service rate / bare rate | vs bare model only | vs bare model + preprocessing |%n"
         + "|---|---|---|%n| all input on the topics | **%.2f** | **%.2f** |%n| crops after the slices | **%.2f** |"
         + " **%.2f** |%n", m / a, p / a, m / b, p / b));
-    out.append("\nRounds (vertebrae/s: model only / + preprocessing / service all on topics / service crops after"
-        + " slices; start call to RUNNING (model load, warm-up, group join; not in the rates); all on topics: group"
-        + " assigned to first score read; crops after: group assigned to all slices stored; service mean batch;"
-        + " max |p service - p bare|; dead letters):");
-    for (Round r : rounds) {
-      out.append(String.format(" %.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2g, %d;", n / r.modelOnly(),
-          n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), r.serviceStart(), r.firstScore(),
-          r.slicesStored(), r.serviceMeanBatch(), r.maxProbabilityDifference(), r.deadLetters()));
-    }
-    out.setLength(out.length() - 1);
-    out.append(String.format(".%n"));
-    System.out.print(out);
-    Files.createDirectories(options.results().toAbsolutePath().getParent());
-    if (!Files.exists(options.results())) {
-      Files.writeString(options.results(), "# Classifier service benchmark: vertebrae/s through Kafka vs the bare"
-          + " model\n\nReproduce: the command of each section, from the repository root (`./spine bench classifier"
-          + " ...`; it starts the development stack if needed). Phantom studies are ingested by the producer into a"
-          + " fresh topic set, and one VertebraCrop per vertebra is made from the phantoms' ground-truth labels by"
-          + " the crop contract (the cropper's `CropPlanner` with the card's crop settings), before anything is"
-          + " timed. The classifier service runs in the benchmark's JVM (`ClassifierMain.start`, the real topology,"
-          + " broker and registry) under a new application id per run, timed until a consumer has read its last"
-          + " committed VertebraScore and StudyScore: once with all input on the topics before it starts (timed"
-          + " from the first stable assignment of its consumer group, i.e. after the model load, warm-up and"
-          + " rebalance; this includes reading and storing every slice), once with the crops published after it"
-          + " has stored the slices (timed from the publication: the scoring path). The bare model is the same"
-          + " TorchScript file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads"
-          + " and batching, without (model only) and with the service's Java preprocessing. Each round runs"
-          + " all four in turn, starting with a different one each round, so that they share the background load"
-          + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare"
-          + " model >= 0.9.\n");
-    }
-    Files.writeString(options.results(), out, StandardOpenOption.APPEND);
+    out.append(String.format("%n"));
+    out.append(ServiceBench.roundsLine("vertebrae/s: model only / + preprocessing / service all on topics / service"
+        + " crops after slices; start call to RUNNING (model load, warm-up, group join; not in the rates); all on"
+        + " topics: group assigned to first score read; crops after: group assigned to all slices stored; service"
+        + " mean batch; max |p service - p bare|; dead letters", rounds.stream().map(r -> String.format(
+            "%.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2g, %d", n / r.modelOnly(),
+            n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), r.serviceStart(),
+            r.firstScore(), r.slicesStored(), r.serviceMeanBatch(), r.maxProbabilityDifference(), r.deadLetters()))
+        .toList()));
+    ServiceBench.publish(options, "# Classifier service benchmark: vertebrae/s through Kafka vs the bare"
+        + " model\n\nReproduce: the command of each section, from the repository root (`./spine bench classifier"
+        + " ...`; it starts the development stack if needed). Phantom studies are ingested by the producer into a"
+        + " fresh topic set, and one VertebraCrop per vertebra is made from the phantoms' ground-truth labels by"
+        + " the crop contract (the cropper's `CropPlanner` with the card's crop settings), before anything is"
+        + " timed. The classifier service runs in the benchmark's JVM (`ClassifierMain.start`, the real topology,"
+        + " broker and registry) under a new application id per run, timed until a consumer has read its last"
+        + " committed VertebraScore and StudyScore: once with all input on the topics before it starts (timed"
+        + " from the first stable assignment of its consumer group, i.e. after the model load, warm-up and"
+        + " rebalance; this includes reading and storing every slice), once with the crops published after it"
+        + " has stored the slices (timed from the publication: the scoring path). The bare model is the same"
+        + " TorchScript file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads"
+        + " and batching, without (model only) and with the service's Java preprocessing. Each round runs"
+        + " all four in turn, starting with a different one each round, so that they share the background load"
+        + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare"
+        + " model >= 0.9.\n", out);
   }
 
   private static String row(String path, int n, double seconds) {

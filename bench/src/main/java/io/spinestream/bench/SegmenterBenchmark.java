@@ -5,13 +5,13 @@ import io.spinestream.bench.ServiceBench.GroupWatcher;
 import io.spinestream.bench.ServiceBench.Options;
 import io.spinestream.bench.ServiceBench.OutputWatcher;
 import io.spinestream.bench.ServiceBench.Prep;
+import io.spinestream.bench.ServiceBench.Series;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.ModelCard;
 import io.spinestream.common.inference.Tensor;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.LabelRegion;
-import io.spinestream.events.SeriesManifest;
 import io.spinestream.events.SliceMask;
 import io.spinestream.schemas.Topic;
 import io.spinestream.schemas.Topics;
@@ -20,13 +20,9 @@ import io.spinestream.segmenter.LevelOrdering;
 import io.spinestream.segmenter.MaskRegions;
 import io.spinestream.segmenter.SegmenterMain;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,9 +53,6 @@ final class SegmenterBenchmark {
 
   private SegmenterBenchmark() {}
 
-  /** One series in z order (the manifest's) with its slices. */
-  record Series(SeriesManifest manifest, List<CtSlice> slices) {}
-
   record Round(double modelOnly, double withPreprocessing, double service, double serviceStart,
       double firstMask, double serviceMeanBatch, long serviceForwards, double serviceForwardSeconds,
       int identicalMasks, int deadLetters) {}
@@ -67,21 +60,13 @@ final class SegmenterBenchmark {
   static void run(List<String> args) throws Exception {
     Options options = Options.parse("segmenter", ServiceBench.defaultCard("segmenter",
         SegmenterMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 3, args);
-    String load = ServiceBench.loadAverage();
-    String runId = ServiceBench.runId("segmenter");
-    try {
-      String input = runId + ".";
-      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-      SchemaRegistryClient registry = ServiceBench.registry(options);
-      List<Series> series = load(options, registry, input);
-      int n = series.stream().mapToInt(s -> s.slices().size()).sum();
-      System.err.printf("%d series, %d slices on %s*%n", series.size(), n, input);
+    ServiceBench.withIngestedStudies(options, ingested -> {
+      int n = ingested.slices();
+      System.err.printf("%d series, %d slices on %s*%n", ingested.series().size(), n, ingested.input());
       ModelCard card = ModelCard.read(options.card());
-      List<Round> rounds = rounds(options, registry, runId, series, n);
-      report(options, card, series.size(), n, rounds, load);
-    } finally {
-      ServiceBench.deleteTopics(options, runId);
-    }
+      List<Round> rounds = rounds(options, ingested.registry(), ingested.runId(), ingested.series(), n);
+      report(options, card, ingested.series().size(), n, rounds, ingested.loadBefore());
+    });
   }
 
   /** The rounds: bare model only, bare model + preprocessing and the service, in rotating order. */
@@ -131,35 +116,6 @@ final class SegmenterBenchmark {
       }
     }
     return rounds;
-  }
-
-  /** The ingested slices and manifests, grouped by series in the manifests' z order. */
-  static List<Series> load(Options options, SchemaRegistryClient registry, String prefix) {
-    Map<String, CtSlice> bySop = new HashMap<>();
-    for (CtSlice slice : ServiceBench.readAll(options, registry, prefix + Topics.SLICES.name(), CtSlice.class)) {
-      bySop.put(slice.getSopInstanceUid(), slice);
-    }
-    Map<String, SeriesManifest> manifests = new LinkedHashMap<>();
-    String seriesTopic = prefix + Topics.SERIES.name();
-    for (SeriesManifest m : ServiceBench.readAll(options, registry, seriesTopic, SeriesManifest.class)) {
-      manifests.put(m.getSeriesInstanceUid(), m);
-    }
-    List<Series> series = new ArrayList<>();
-    for (SeriesManifest m : manifests.values()) {
-      List<CtSlice> slices = m.getSopInstanceUids().stream().map(sop -> {
-        CtSlice slice = bySop.get(sop);
-        if (slice == null) {
-          throw new IllegalStateException("slice " + sop + " of manifest " + m.getSeriesInstanceUid() + " is missing");
-        }
-        return slice;
-      }).toList();
-      series.add(new Series(m, slices));
-    }
-    if (series.size() != options.studies()) {
-      throw new IllegalStateException("expected " + options.studies() + " series on " + prefix + "*, found "
-          + series.size());
-    }
-    return series;
   }
 
   /** A slice windowed and resized to the model input, as the service does on arrival. */
@@ -276,22 +232,13 @@ final class SegmenterBenchmark {
     double m = ServiceBench.median(modelOnly);
     double p = ServiceBench.median(prep);
     double s = ServiceBench.median(service);
-    StringBuilder out = new StringBuilder();
-    out.append(String.format("%n### %s — %d cores, Java %s, load average before %s, after %s%s%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load,
-        ServiceBench.loadAverage(),
-        options.note().isEmpty() ? "" : "; " + options.note()));
+    StringBuilder out = new StringBuilder(ServiceBench.heading(options, load));
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s, level ordering %s. %d studies, %d slices,"
-            + " matrix %d, phantom"
-            + " seed %d. Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream"
-            + " thread, %d partitions, exactly-once v2, %s; other settings at the service's defaults unless the"
-            + " command's --set says otherwise."
-            + " Median of %d rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(),
+            + " matrix %d, phantom seed %d. %s%n%n", String.join(" ", options.command()), card.name(), card.version(),
         options.card(), java.util.Arrays.toString(card.inputShape(options.batch())),
-        card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(),
-        options.seed(), options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), ServiceBench.loopSettings(SegmenterMain.settings(Map.of(),
-            options.serviceArgs("report", "", "").toArray(String[]::new)), "segmenter"), rounds.size()));
+        card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(), options.seed(),
+        ServiceBench.setup(options, SegmenterMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), rounds.size())));
     out.append("| path | slices | seconds | slices/s | service / this |\n|---|---|---|---|---|\n");
     out.append(String.format("| bare model only (inputs prepared beforehand) | %d | %.2f | %.1f | **%.2f** |%n", n, m,
         n / m, m / s));
@@ -299,34 +246,25 @@ final class SegmenterBenchmark {
         + " %.2f | %.1f | **%.2f** |%n", n, p, n / p, p / s));
     out.append(String.format("| segmenter service (Kafka Streams, group assigned -> last committed SliceMask read)"
         + " | %d | %.2f | %.1f | 1.00 |%n%n", n, s, n / s));
-    out.append("Rounds (slices/s: model only / + preprocessing / service; start call to RUNNING (model load,"
-        + " warm-up, group join; not in the rate); group assigned to first mask read; service mean batch; slices"
-        + " the service's model ran and the seconds of its forward passes; masks identical to the bare run; dead"
-        + " letters):");
-    for (Round r : rounds) {
-      out.append(String.format(" %.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d in %.1f s, %d/%d, %d;", n / r.modelOnly(),
-          n / r.withPreprocessing(), n / r.service(), r.serviceStart(), r.firstMask(), r.serviceMeanBatch(),
-          r.serviceForwards(), r.serviceForwardSeconds(), r.identicalMasks(), n, r.deadLetters()));
-    }
-    out.setLength(out.length() - 1);
-    out.append(String.format(".%n"));
-    System.out.print(out);
-    Files.createDirectories(options.results().toAbsolutePath().getParent());
-    if (!Files.exists(options.results())) {
-      Files.writeString(options.results(), "# Segmenter service benchmark: slices/s through Kafka vs the bare model\n\n"
-          + "Reproduce: the command of each section, from the repository root (`./spine bench segmenter ...`; it starts"
-          + " the development stack if needed). Phantom studies are ingested by the producer into a fresh topic set"
-          + " before anything is timed. The segmenter service runs in the benchmark's JVM (`SegmenterMain.start`,"
-          + " the real topology, broker and registry) under a new application id per round, timed from the first"
-          + " stable assignment of its consumer group (after the model load, warm-up and rebalance; Kafka Streams"
-          + " reports RUNNING only once every task is ready, and tasks may process before that) to the moment a"
-          + " consumer has read its last committed SliceMask; the bare model is the same TorchScript"
-          + " file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads and batching,"
-          + " without (model only) and with the service's Java pre- and post-processing. Each round runs the"
-          + " three in turn, starting with a different one each round, so that they share the background load"
-          + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare model"
-          + " >= 0.9.\n");
-    }
-    Files.writeString(options.results(), out, StandardOpenOption.APPEND);
+    out.append(ServiceBench.roundsLine("slices/s: model only / + preprocessing / service; start call to RUNNING"
+        + " (model load, warm-up, group join; not in the rate); group assigned to first mask read; service mean"
+        + " batch; slices the service's model ran and the seconds of its forward passes; masks identical to the bare"
+        + " run; dead letters", rounds.stream().map(r -> String.format("%.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d in"
+            + " %.1f s, %d/%d, %d", n / r.modelOnly(), n / r.withPreprocessing(), n / r.service(), r.serviceStart(),
+        r.firstMask(), r.serviceMeanBatch(), r.serviceForwards(), r.serviceForwardSeconds(), r.identicalMasks(), n,
+        r.deadLetters())).toList()));
+    ServiceBench.publish(options, "# Segmenter service benchmark: slices/s through Kafka vs the bare model\n\n"
+        + "Reproduce: the command of each section, from the repository root (`./spine bench segmenter ...`; it starts"
+        + " the development stack if needed). Phantom studies are ingested by the producer into a fresh topic set"
+        + " before anything is timed. The segmenter service runs in the benchmark's JVM (`SegmenterMain.start`,"
+        + " the real topology, broker and registry) under a new application id per round, timed from the first"
+        + " stable assignment of its consumer group (after the model load, warm-up and rebalance; Kafka Streams"
+        + " reports RUNNING only once every task is ready, and tasks may process before that) to the moment a"
+        + " consumer has read its last committed SliceMask; the bare model is the same TorchScript"
+        + " file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads and batching,"
+        + " without (model only) and with the service's Java pre- and post-processing. Each round runs the"
+        + " three in turn, starting with a different one each round, so that they share the background load"
+        + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare model"
+        + " >= 0.9.\n", out);
   }
 }
