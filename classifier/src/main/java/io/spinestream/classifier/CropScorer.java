@@ -65,6 +65,9 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   /** A vertebra in flight: its series (and the epoch of that series' submission). */
   private record Pending(String seriesKey, long epoch, int vertebra) {}
 
+  /** A vertebra's input, built and waiting to be handed over with the others of its punctuation. */
+  private record Prepared(Pending pending, float[] input) {}
+
   /**
    * Submission state of a study, in memory. A study dropped or restarted gets a new epoch when it is
    * submitted again, so scores still in flight for its old incarnation are recognised and ignored.
@@ -327,6 +330,10 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
    * later punctuation, so the stream thread goes on reading slices and crops while the model runs.
    */
   void submit(long now) {
+    // Inputs are built first and handed over together: building one takes milliseconds (about 26 slices read,
+    // cropped, windowed, resized), longer than a batch waits to fill, so handing each over as it was built
+    // made the first batch small, and harvesting k results then made room for batches of k.
+    List<Prepared> handOver = new ArrayList<>();
     boolean room = true;
     for (String seriesKey : List.copyOf(ready)) {
       StudyState state = loadState(seriesKey);
@@ -349,8 +356,8 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
           } else if (room) {
             room = inFlight.tryReserve();
             if (room) {
-              inFlight.add(new Pending(seriesKey, submitted.epoch, vertebra),
-                  model.submit(input(seriesKey, state, entry.getValue())));
+              handOver.add(new Prepared(new Pending(seriesKey, submitted.epoch, vertebra),
+                  input(seriesKey, state, entry.getValue())));
               submitted.vertebrae.add(vertebra);
             }
           }
@@ -362,8 +369,11 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
         advance(seriesKey, state, now);
       }
       if (!room) {
-        return;
+        break;
       }
+    }
+    for (Prepared item : handOver) {
+      inFlight.add(item.pending(), model.submit(item.input()));
     }
   }
 

@@ -72,6 +72,9 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   private record Pending(String seriesKey, long epoch, String sop, ArrivalOrder.Neighbours neighbours, int rows,
       int columns) {}
 
+  /** A slice's input, built and waiting to be handed over with the others of its punctuation. */
+  private record Prepared(Pending pending, float[] input) {}
+
   /**
    * What is being done for a series, in memory only: rebuilt from the stores after a restart, except the
    * arrival order, which starts empty again (segmenting before the manifest is best effort). A series
@@ -113,6 +116,8 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
   /** Slices handed to the model, in submission order; in memory only (see {@link InFlight}). */
   private final InFlight<Pending, byte[]> inFlight;
   private final Map<String, SeriesWork> work = new LinkedHashMap<>();
+  /** Inputs prepared by a punctuation, handed to the model together at its end. */
+  private final List<Prepared> handOver = new ArrayList<>();
   private final Map<String, PreparedSlice> recent = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, PreparedSlice> eldest) {
@@ -376,6 +381,11 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
    * still waiting for their manifest whose neighbours by arrival look final ({@link ArrivalOrder}).
    */
   void submit(long now) {
+    submitReady(now);
+    handOver();
+  }
+
+  private void submitReady(long now) {
     boolean room = true;
     for (String seriesKey : List.copyOf(ready)) {
       SeriesProgress progress = loadProgress(seriesKey);
@@ -424,12 +434,24 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     }
   }
 
+  /** Prepares a slice's input for {@link #handOver}, in room already reserved. */
   private void hand(String seriesKey, SeriesWork series, String sop, ArrivalOrder.Neighbours neighbours) {
     PreparedSlice centre = prepared(seriesKey, sop);
     float[] input = input(seriesKey, neighbours.below(), sop, neighbours.above());
-    inFlight.add(new Pending(seriesKey, series.epoch, sop, neighbours, centre.rows(), centre.columns()),
-        segmenter.submit(input));
+    handOver.add(new Prepared(new Pending(seriesKey, series.epoch, sop, neighbours, centre.rows(),
+        centre.columns()), input));
     series.inFlight.put(sop, neighbours);
+  }
+
+  /**
+   * Hands the prepared inputs to the model together, so that they fill batches: the predictor waits only a
+   * few milliseconds from an item's arrival for the rest of its batch.
+   */
+  private void handOver() {
+    for (Prepared item : handOver) {
+      inFlight.add(item.pending(), segmenter.submit(item.input()));
+    }
+    handOver.clear();
   }
 
   /** Slice i's neighbours in the manifest's z order, the edge slice standing in for the missing one. */
