@@ -3,6 +3,7 @@ package io.spinestream.classifier;
 import java.time.Duration;
 
 /**
+ * @param batchSize the model's largest batch: inputs are handed over in groups of this size as they are built
  * @param maxInFlight vertebrae handed to the model and not yet taken back, at most
  * @param punctuateInterval how often finished scores are taken back and new vertebrae handed to the model
  *     (wall clock)
@@ -13,5 +14,5 @@ import java.time.Duration;
  * @param aggregation patient_overall from C1..C7
  * @param maxPixels largest rows x columns accepted
  */
-public record ClassifierConfig(int maxInFlight, Duration punctuateInterval, Duration studyTtl,
+public record ClassifierConfig(int batchSize, int maxInFlight, Duration punctuateInterval, Duration studyTtl,
     Duration completedRetention, double fallbackProbability, Aggregation aggregation, int maxPixels) {}

@@ -112,7 +112,7 @@ public final class ClassifierMain {
           topics.deadLetters()));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       predictor.bindTo(metrics);
-      ClassifierConfig config = new ClassifierConfig(MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
+      ClassifierConfig config = new ClassifierConfig(settings.get(MODEL.batchSize), MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(STUDY_TTL), settings.get(COMPLETED_RETENTION), Double.parseDouble(settings.get(FALLBACK)),
           settings.get(AGGREGATION), settings.get(MAX_PIXELS));
       StreamsRunner runner = new StreamsRunner("classifier",

@@ -330,7 +330,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
    * later punctuation, so the stream thread goes on reading slices and crops while the model runs.
    */
   void submit(long now) {
-    // Inputs are built first and handed over together: building one takes milliseconds (about 26 slices read,
+    // Inputs are handed over a batch at a time: building one takes milliseconds (about 26 slices read,
     // cropped, windowed, resized), longer than a batch waits to fill, so handing each over as it was built
     // made the first batch small, and harvesting k results then made room for batches of k.
     List<Prepared> handOver = new ArrayList<>();
@@ -359,6 +359,9 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
               handOver.add(new Prepared(new Pending(seriesKey, submitted.epoch, vertebra),
                   input(seriesKey, state, entry.getValue())));
               submitted.vertebrae.add(vertebra);
+              if (handOver.size() >= config.batchSize()) {
+                handOver(handOver);
+              }
             }
           }
         }
@@ -372,9 +375,14 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
         break;
       }
     }
-    for (Prepared item : handOver) {
+    handOver(handOver);
+  }
+
+  private void handOver(List<Prepared> prepared) {
+    for (Prepared item : prepared) {
       inFlight.add(item.pending(), model.submit(item.input()));
     }
+    prepared.clear();
   }
 
   /** A vertebra's result: stored and emitted in the same transaction, so it is emitted exactly once. */

@@ -90,7 +90,7 @@ class ClassifierTopologyTest {
 
   private void start(Aggregation aggregation) {
     serializer.configure(Map.of(), false);
-    ClassifierConfig config = new ClassifierConfig(2, Duration.ofMillis(10), Duration.ofMinutes(30),
+    ClassifierConfig config = new ClassifierConfig(2, 2, Duration.ofMillis(10), Duration.ofMinutes(30),
         Duration.ofHours(1), 0.1, aggregation, 1024 * 1024);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");

@@ -118,7 +118,7 @@ public final class SegmenterMain {
       SchemaCheck.registerValueSchemas(registry, List.of(topics.masks(), topics.deadLetters()));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       predictor.bindTo(metrics);
-      SegmenterConfig config = new SegmenterConfig(MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
+      SegmenterConfig config = new SegmenterConfig(settings.get(MODEL.batchSize), MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(EMIT_RLE),
           settings.get(MAX_PIXELS), settings.get(BEFORE_MANIFEST));
       StreamsRunner runner = new StreamsRunner("segmenter",

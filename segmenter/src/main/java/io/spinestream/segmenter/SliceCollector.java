@@ -441,11 +441,14 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     handOver.add(new Prepared(new Pending(seriesKey, series.epoch, sop, neighbours, centre.rows(),
         centre.columns()), input));
     series.inFlight.put(sop, neighbours);
+    if (handOver.size() >= config.batchSize()) {
+      handOver();
+    }
   }
 
   /**
-   * Hands the prepared inputs to the model together, so that they fill batches: the predictor waits only a
-   * few milliseconds from an item's arrival for the rest of its batch.
+   * Hands the prepared inputs to the model together, a batch at a time, so that they fill batches: the
+   * predictor waits only a few milliseconds from an item's arrival for the rest of its batch.
    */
   private void handOver() {
     for (Prepared item : handOver) {

@@ -49,7 +49,7 @@ class SegmenterTopologyTest {
   private static final SegmenterSpec ORDERING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
       new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
   /** At most 4 slices in flight at the model. */
-  private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
+  private static final SegmenterConfig CONFIG = new SegmenterConfig(4, 4, Duration.ofMillis(10), Duration.ofMinutes(5),
       Duration.ofHours(1), true, 1024 * 1024, true);
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
 
@@ -455,7 +455,7 @@ class SegmenterTopologyTest {
   @Test
   void shouldWaitForTheManifestWhenSegmentingEarlyIsOff() {
     NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
-    SegmenterConfig off = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5), Duration.ofHours(1),
+    SegmenterConfig off = new SegmenterConfig(4, 4, Duration.ofMillis(10), Duration.ofMinutes(5), Duration.ofHours(1),
         false, 1024 * 1024, false);
     driver.close();
     driver = null;
