@@ -86,7 +86,8 @@ final class ClassifierBenchmark {
 
   record Round(double modelOnly, double withPreprocessing, double allOnTopics, double cropsAfterSlices,
       double serviceStart, double firstScore, double slicesStored, double serviceMeanBatch,
-      double maxProbabilityDifference, int deadLetters) {}
+      double firstScoreAfterCrops, double forwardSecondsAfterCrops, double maxProbabilityDifference,
+      int deadLetters) {}
 
   /** A vertebra to score: its series, its crop and where its result goes. */
   record Work(Series series, VertebraCrop crop) {
@@ -154,11 +155,14 @@ final class ClassifierBenchmark {
         Service after = service[1];
         double difference = Math.max(all.maxDifference(expected), after.maxDifference(expected));
         Round r = new Round(bareSeconds[0], bareSeconds[1], all.seconds(), after.seconds(), all.startSeconds(),
-            all.firstOutput(), after.catchUp(), all.meanBatch(), difference, all.deadLetters() + after.deadLetters());
+            all.firstOutput(), after.catchUp(), all.meanBatch(), after.firstOutput(), after.forwardSeconds(), difference,
+            all.deadLetters() + after.deadLetters());
         rounds.add(r);
         System.err.printf("round %d: model only %.1f vertebrae/s, model + preprocessing %.1f, service (all input on"
-                + " the topics) %.1f, service (crops after slices) %.1f; max |p service - p bare| %.2g%n", round,
-            n / r.modelOnly(), n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), difference);
+                + " the topics) %.1f, service (crops after slices) %.1f (first score after %.2f s, %.2f s of forward"
+                + " passes); max |p service - p bare| %.2g%n", round, n / r.modelOnly(), n / r.withPreprocessing(),
+            n / r.allOnTopics(), n / r.cropsAfterSlices(), r.firstScoreAfterCrops(), r.forwardSecondsAfterCrops(),
+            difference);
       }
     }
     return rounds;
@@ -285,12 +289,13 @@ final class ClassifierBenchmark {
   }
 
   /**
-   * One service run: seconds timed, seconds from the start call to RUNNING, from its consumer group's first
-   * stable assignment to the first score read, from there to all slices stored (crops-after runs), the
-   * predictor's mean batch, the scores, the dead letters.
+   * One service run: seconds timed, seconds from the start call to RUNNING, from the start of the timing
+   * (group stable, or crops published) to the first score read, from the group's stable assignment to all
+   * slices stored (crops-after runs), the predictor's mean batch and the seconds of its forward passes, the
+   * scores, the dead letters.
    */
   record Service(double seconds, double startSeconds, double firstOutput, double catchUp, double meanBatch,
-      List<VertebraScore> scores, int deadLetters) {
+      double forwardSeconds, List<VertebraScore> scores, int deadLetters) {
     /** The largest |p service - p bare| over the model-scored vertebrae (fallbacks are not the model's). */
     double maxDifference(Map<String, Double> bare) {
       double max = 0;
@@ -353,8 +358,8 @@ final class ClassifierBenchmark {
       }
       long stable = group.stableNanos();
       long from = cropsAfterSlices ? published : stable;
-      return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - stable) / 1e9,
-          cropsAfterSlices ? (published - stable) / 1e9 : 0, stats.meanBatchSize(),
+      return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - from) / 1e9,
+          cropsAfterSlices ? (published - stable) / 1e9 : 0, stats.meanBatchSize(), stats.inferenceNanos() / 1e9,
           watcher.values(vertebraScores.name(), VertebraScore.class, registry),
           watcher.counts().get(deadLetters.name()));
     }
@@ -481,11 +486,12 @@ final class ClassifierBenchmark {
     out.append(ServiceBench.roundsLine("vertebrae/s: model only / + preprocessing / service all on topics / service"
         + " crops after slices; start call to RUNNING (model load, warm-up, group join; not in the rates); all on"
         + " topics: group assigned to first score read; crops after: group assigned to all slices stored; service"
-        + " mean batch; max |p service - p bare|; dead letters", rounds.stream().map(r -> String.format(
-            "%.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2g, %d", n / r.modelOnly(),
+        + " mean batch; crops after: publication to first score read, seconds of forward passes; max |p service - p"
+        + " bare|; dead letters", rounds.stream().map(r -> String.format(
+            "%.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2f s, %.2f s, %.2g, %d", n / r.modelOnly(),
             n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), r.serviceStart(),
-            r.firstScore(), r.slicesStored(), r.serviceMeanBatch(), r.maxProbabilityDifference(), r.deadLetters()))
-        .toList()));
+            r.firstScore(), r.slicesStored(), r.serviceMeanBatch(), r.firstScoreAfterCrops(),
+            r.forwardSecondsAfterCrops(), r.maxProbabilityDifference(), r.deadLetters())).toList()));
     ServiceBench.publish(options, "# Classifier service benchmark: vertebrae/s through Kafka vs the bare"
         + " model\n\nReproduce: the command of each section, from the repository root (`./spine bench classifier"
         + " ...`; it starts the development stack if needed). Phantom studies are ingested by the producer into a"

@@ -13,7 +13,6 @@ import io.spinestream.events.StudyScore;
 import io.spinestream.events.Vertebra;
 import io.spinestream.events.VertebraCrop;
 import io.spinestream.events.VertebraScore;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -189,10 +188,8 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       if (completed.get(seriesKey) != null) {
         return;
       }
-      ByteBuffer pixels = slice.getPixels().duplicate();
-      byte[] hu = new byte[pixels.remaining()];
-      pixels.get(hu);
-      slices.put(seriesKey + "/" + slice.getSopInstanceUid(), new StoredSlice(rows, columns, hu));
+      slices.put(seriesKey + "/" + slice.getSopInstanceUid(),
+          new StoredSlice(rows, columns, slice.getPixels().duplicate()));
       stored.computeIfAbsent(seriesKey, k -> new HashSet<>()).add(slice.getSopInstanceUid());
       save(seriesKey, state(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid()));
     } finally {
