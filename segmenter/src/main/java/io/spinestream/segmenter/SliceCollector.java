@@ -313,8 +313,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
     progress.updatedAt = context.currentSystemTimeMs();
     storeProgress(seriesKey, progress);
     if (progress.ready() && ready.add(seriesKey)) {
-      LOG.info("series {} ready: {} slices in z order, {} segmented before", progress.seriesUid,
-          progress.sliceCount(), progress.next);
+      LOG.info("series {} ready: manifest and all {} slices in", progress.seriesUid, progress.sliceCount());
     }
   }
 
