@@ -4,7 +4,8 @@
 Usage: /usr/bin/python3 bench_torch.py --model X.pt --threads T --batch B --iterations K [--card X.json]
 
 The input has the card's input shape with the batch set to B and holds the portable PRNG values that the Java
-side uses (io.spinestream.common.inference.PrngInput: xorshift32 from the seed, value = (x >>> 8) / 2^24).
+side uses (io.spinestream.common.inference.PrngInput: xorshift32 from the seed, value = (x >>> 8) / 2^24), from
+spinestream_models.export.prng_values, the one Python definition (PYTHONPATH=<repository>/models).
 Prints `mean_ms_per_forward=<ms>` as its last line. Used when models/bench_torch.py does not exist.
 """
 import argparse
@@ -15,18 +16,7 @@ import time
 
 import torch
 
-MASK32 = 0xFFFFFFFF
-
-
-def prng_values(seed, count):
-    x = seed
-    out = [0.0] * count
-    for i in range(count):
-        x ^= (x << 13) & MASK32
-        x ^= x >> 17
-        x ^= (x << 5) & MASK32
-        out[i] = (x >> 8) / 16777216.0
-    return out
+from spinestream_models.export import prng_values
 
 
 def main():

@@ -15,9 +15,10 @@ For each model NAME it writes into --out:
   NAME.ref-bB.f32    reference output at batch B (1 and 4) on the PRNG input: raw float32 little-endian,
                      C order, shape in NAME.golden.json under "references"
 
-PRNG input (the one definition, mirrored by io.spinestream.common.inference.PrngInput): xorshift32
-with state = seed (non-zero, unsigned 32 bit); for each element in C order: x ^= x << 13; x ^= x >> 17;
-x ^= x << 5 (all mod 2^32), then value = float32((x >> 8) / 2^24), a float in [0, 1).
+PRNG input: spinestream_models.export.prng_values, the one Python definition (models/, imported with
+PYTHONPATH=<repository>/models, as the Java tests run this), mirrored by io.spinestream.common.inference.PrngInput:
+xorshift32 with state = seed (non-zero, unsigned 32 bit); for each element in C order: x ^= x << 13;
+x ^= x >> 17; x ^= x << 5 (all mod 2^32), then value = float32((x >> 8) / 2^24), a float in [0, 1).
 A batch-B input is the first B * item_size values of the stream, so batch 1 is the first item of batch 4.
 
 Golden file (JSON): {"name", "prng": {"algorithm": "xorshift32", "seed", "value": "(x >>> 8) / 2^24"},
@@ -27,7 +28,6 @@ Golden file (JSON): {"name", "prng": {"algorithm": "xorshift32", "seed", "value"
 import argparse
 import hashlib
 import json
-import math
 import os
 import struct
 
@@ -35,26 +35,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from spinestream_models.export import prng_tensor, prng_values  # noqa: F401 (prng_values: the tests' reference)
+
 SEED = 20221010
-MASK32 = 0xFFFFFFFF
-
-
-def prng_values(seed, count):
-    """The first `count` values of the xorshift32 stream as Python floats (exact float32 values)."""
-    if seed == 0 or seed > MASK32:
-        raise ValueError("seed must be a non-zero unsigned 32-bit integer")
-    x = seed
-    out = [0.0] * count
-    for i in range(count):
-        x ^= (x << 13) & MASK32
-        x ^= x >> 17
-        x ^= (x << 5) & MASK32
-        out[i] = (x >> 8) / 16777216.0  # exact in float32: 24 significant bits
-    return out
-
-
-def prng_tensor(seed, shape):
-    return torch.tensor(prng_values(seed, math.prod(shape)), dtype=torch.float32).reshape(shape)
 
 
 class TinySeg(nn.Module):

@@ -1,7 +1,7 @@
 package io.spinestream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.spinestream.bench.SegmenterBenchmark.Series;
+import io.spinestream.bench.ServiceBench.Series;
 import io.spinestream.bench.ServiceBench.BareModel;
 import io.spinestream.bench.ServiceBench.GroupWatcher;
 import io.spinestream.bench.ServiceBench.Options;
@@ -28,8 +28,6 @@ import io.spinestream.schemas.registry.RegistryClientConfig;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.segmenter.MaskRegions;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,7 +86,8 @@ final class ClassifierBenchmark {
 
   record Round(double modelOnly, double withPreprocessing, double allOnTopics, double cropsAfterSlices,
       double serviceStart, double firstScore, double slicesStored, double serviceMeanBatch,
-      double maxProbabilityDifference, int deadLetters) {}
+      double firstScoreAfterCrops, double forwardSecondsAfterCrops, double maxProbabilityDifference,
+      int deadLetters) {}
 
   /** A vertebra to score: its series, its crop and where its result goes. */
   record Work(Series series, VertebraCrop crop) {
@@ -100,24 +99,17 @@ final class ClassifierBenchmark {
   static void run(List<String> args) throws Exception {
     Options options = Options.parse("classifier", ServiceBench.defaultCard("classifier",
         ClassifierMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 8, args);
-    String load = ServiceBench.loadAverage();
-    String runId = ServiceBench.runId("classifier");
-    try {
-      String input = runId + ".";
-      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-      SchemaRegistryClient registry = ServiceBench.registry(options);
-      List<Series> series = SegmenterBenchmark.load(options, registry, input);
-      int slices = series.stream().mapToInt(s -> s.slices().size()).sum();
+    ServiceBench.withIngestedStudies(options, ingested -> {
+      List<Series> series = ingested.series();
       ModelCard card = ModelCard.read(options.card());
       List<VertebraCrop> crops = groundTruthCrops(options, card, series);
       List<Work> work = found(crops, series);
       System.err.printf("%d series, %d slices, %d of %d vertebrae found in the ground truth%n", series.size(),
-          slices, work.size(), crops.size());
-      List<Round> rounds = rounds(options, registry, runId, crops, work);
-      report(options, card, series.size(), slices, work.size(), crops.size(), rounds, load);
-    } finally {
-      ServiceBench.deleteTopics(options, runId);
-    }
+          ingested.slices(), work.size(), crops.size());
+      List<Round> rounds = rounds(options, ingested.registry(), ingested.runId(), crops, work);
+      report(options, card, series.size(), ingested.slices(), work.size(), crops.size(), rounds,
+          ingested.loadBefore());
+    });
   }
 
   /** The crops the model scores (found), each with its series. */
@@ -144,6 +136,11 @@ final class ClassifierBenchmark {
       // predictor warmed up only batches of 1 and the largest at start.
       withPreprocessing(bare, prep, work, options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs);
+      // The same for the service: one untimed run of each kind, so that the timed ones measure a service whose
+      // code the JIT has compiled, as the bare paths' are (a service runs for hours; its warm-up is a start-up
+      // cost, like the model load, which no path is charged).
+      service(options, registry, runId + "-warmup-a", input, crops, false);
+      service(options, registry, runId + "-warmup-b", input, crops, true);
       for (int round = 1; round <= options.repeat(); round++) {
         double[] bareSeconds = new double[2];
         Map<String, Double> expected = new HashMap<>();
@@ -158,11 +155,14 @@ final class ClassifierBenchmark {
         Service after = service[1];
         double difference = Math.max(all.maxDifference(expected), after.maxDifference(expected));
         Round r = new Round(bareSeconds[0], bareSeconds[1], all.seconds(), after.seconds(), all.startSeconds(),
-            all.firstOutput(), after.catchUp(), all.meanBatch(), difference, all.deadLetters() + after.deadLetters());
+            all.firstOutput(), after.catchUp(), all.meanBatch(), after.firstOutput(), after.forwardSeconds(), difference,
+            all.deadLetters() + after.deadLetters());
         rounds.add(r);
         System.err.printf("round %d: model only %.1f vertebrae/s, model + preprocessing %.1f, service (all input on"
-                + " the topics) %.1f, service (crops after slices) %.1f; max |p service - p bare| %.2g%n", round,
-            n / r.modelOnly(), n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), difference);
+                + " the topics) %.1f, service (crops after slices) %.1f (first score after %.2f s, %.2f s of forward"
+                + " passes); max |p service - p bare| %.2g%n", round, n / r.modelOnly(), n / r.withPreprocessing(),
+            n / r.allOnTopics(), n / r.cropsAfterSlices(), r.firstScoreAfterCrops(), r.forwardSecondsAfterCrops(),
+            difference);
       }
     }
     return rounds;
@@ -289,12 +289,13 @@ final class ClassifierBenchmark {
   }
 
   /**
-   * One service run: seconds timed, seconds from the start call to RUNNING, from its consumer group's first
-   * stable assignment to the first score read, from there to all slices stored (crops-after runs), the
-   * predictor's mean batch, the scores, the dead letters.
+   * One service run: seconds timed, seconds from the start call to RUNNING, from the start of the timing
+   * (group stable, or crops published) to the first score read, from the group's stable assignment to all
+   * slices stored (crops-after runs), the predictor's mean batch and the seconds of its forward passes, the
+   * scores, the dead letters.
    */
   record Service(double seconds, double startSeconds, double firstOutput, double catchUp, double meanBatch,
-      List<VertebraScore> scores, int deadLetters) {
+      double forwardSeconds, List<VertebraScore> scores, int deadLetters) {
     /** The largest |p service - p bare| over the model-scored vertebrae (fallbacks are not the model's). */
     double maxDifference(Map<String, Double> bare) {
       double max = 0;
@@ -324,12 +325,16 @@ final class ClassifierBenchmark {
     Topic<?> deadLetters = Topics.DEAD_LETTERS.withName(output + Topics.DEAD_LETTERS.name());
     ServiceBench.createTopics(options, List.of(cropTopic, vertebraScores, scores, deadLetters));
     if (!cropsAfterSlices) {
-      publish(options, registry, cropTopic, crops);
+      try (CropPublisher publisher = new CropPublisher(options, registry, cropTopic, crops.get(0))) {
+        publisher.send(crops);
+      }
     }
     int studies = options.studies();
     List<String> args = options.serviceArgs(runId, input, output);
     try (OutputWatcher watcher = new OutputWatcher(options, Map.of(vertebraScores.name(), 7 * studies, scores.name(),
-        studies, deadLetters.name(), 0)); GroupWatcher group = new GroupWatcher(options, runId)) {
+        studies, deadLetters.name(), 0)); GroupWatcher group = new GroupWatcher(options, runId);
+        CropPublisher publisher = cropsAfterSlices ? new CropPublisher(options, registry, cropTopic, crops.get(0))
+            : null) {
       long starting = System.nanoTime();
       ClassifierMain.Running running = ClassifierMain.start(ClassifierMain.settings(Map.of(),
           args.toArray(String[]::new)));
@@ -343,7 +348,7 @@ final class ClassifierBenchmark {
         if (cropsAfterSlices) {
           awaitCaughtUp(options, runId, List.of(input + Topics.SLICES.name(), input + Topics.SERIES.name()), alive);
           published = System.nanoTime();
-          publish(options, registry, cropTopic, crops);
+          publisher.send(crops);
         }
         done = watcher.await(SERVICE_TIMEOUT, alive);
         stats = running.predictor().stats();
@@ -353,34 +358,51 @@ final class ClassifierBenchmark {
       }
       long stable = group.stableNanos();
       long from = cropsAfterSlices ? published : stable;
-      return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - stable) / 1e9,
-          cropsAfterSlices ? (published - stable) / 1e9 : 0, stats.meanBatchSize(),
+      return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - from) / 1e9,
+          cropsAfterSlices ? (published - stable) / 1e9 : 0, stats.meanBatchSize(), stats.inferenceNanos() / 1e9,
           watcher.values(vertebraScores.name(), VertebraScore.class, registry),
           watcher.counts().get(deadLetters.name()));
     }
   }
 
   /**
-   * Publishes the crops and fails unless every one is acknowledged. The topic was created a moment ago: sending
-   * before its partitions have leaders can leave an idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER
-   * until the delivery timeout drops the records (seen here), so it waits for the leaders and sends one
-   * request at a time.
+   * Publishes crops and fails unless every one is acknowledged. Opened before the clock starts: connecting,
+   * the idempotent producer's id and the registry's schema id are the publisher's start-up, not the service's
+   * work. The topic was created a moment ago: sending before its partitions have leaders can leave an
+   * idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout drops the records
+   * (seen here), so it waits for the leaders and sends one request at a time.
    */
-  private static void publish(Options options, SchemaRegistryClient registry, Topic<VertebraCrop> topic,
-      List<VertebraCrop> crops) throws Exception {
-    Properties props = ServiceBench.adminProperties(options);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-    var values = topic.valueSerde(registry, Map.of(RegistryClientConfig.URL, options.registry())).serializer();
-    try (KafkaProducer<String, VertebraCrop> producer = new KafkaProducer<>(props, new StringSerializer(), values)) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (producer.partitionsFor(topic.name()).stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("partitions of " + topic.name() + " have no leader after 60 s");
+  private static final class CropPublisher implements AutoCloseable {
+    private final Topic<VertebraCrop> topic;
+    private final KafkaProducer<String, VertebraCrop> producer;
+
+    CropPublisher(Options options, SchemaRegistryClient registry, Topic<VertebraCrop> topic, VertebraCrop sample)
+        throws Exception {
+      this.topic = topic;
+      Properties props = ServiceBench.adminProperties(options);
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+      var values = topic.valueSerde(registry, Map.of(RegistryClientConfig.URL, options.registry())).serializer();
+      producer = new KafkaProducer<>(props, new StringSerializer(), values);
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (producer.partitionsFor(topic.name()).stream()
+            .anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("partitions of " + topic.name() + " have no leader after 60 s");
+          }
+          Thread.sleep(50);
         }
-        Thread.sleep(50);
+        // The registry lookup happens at the first serialisation; the serializer caches the id.
+        values.serialize(topic.name(), sample);
+      } catch (Exception | Error e) {
+        producer.close();
+        throw e;
       }
+    }
+
+    void send(List<VertebraCrop> crops) {
       List<Future<RecordMetadata>> sent = new ArrayList<>(crops.size());
       for (VertebraCrop crop : crops) {
         sent.add(producer.send(new ProducerRecord<>(topic.name(), crop.getStudyInstanceUid(), crop)));
@@ -389,11 +411,19 @@ final class ClassifierBenchmark {
       for (Future<RecordMetadata> result : sent) {
         try {
           result.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while publishing the crops", e);
         } catch (ExecutionException e) {
           throw new IllegalStateException("publishing the crops to " + topic.name() + " failed: " + e.getCause(),
               e.getCause());
         }
       }
+    }
+
+    @Override
+    public void close() {
+      producer.close();
     }
   }
 
@@ -435,21 +465,13 @@ final class ClassifierBenchmark {
     double p = ServiceBench.median(rounds.stream().mapToDouble(Round::withPreprocessing).toArray());
     double a = ServiceBench.median(rounds.stream().mapToDouble(Round::allOnTopics).toArray());
     double b = ServiceBench.median(rounds.stream().mapToDouble(Round::cropsAfterSlices).toArray());
-    StringBuilder out = new StringBuilder();
-    out.append(String.format("%n### %s — %d cores, Java %s, load average before %s, after %s%s%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load,
-        ServiceBench.loadAverage(),
-        options.note().isEmpty() ? "" : "; " + options.note()));
+    StringBuilder out = new StringBuilder(ServiceBench.heading(options, load));
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s. %d studies, %d slices, matrix %d, phantom"
             + " seed %d; %d of %d vertebrae found by the ground-truth crops (the rest are fallbacks, no model work)."
-            + " Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream thread, %d"
-            + " partitions, exactly-once v2, other settings at"
-            + " the service's defaults (punctuation 20 ms, commit interval 100 ms) unless the command's --set says"
-            + " otherwise. Median of %d"
-            + " rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(), options.card(),
+            + " %s%n%n", String.join(" ", options.command()), card.name(), card.version(), options.card(),
         Arrays.toString(card.inputShape(options.batch())), studies, slices, options.matrix(), options.seed(), n,
-        vertebrae, options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), rounds.size()));
+        vertebrae, ServiceBench.setup(options, ClassifierMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), rounds.size())));
     out.append("| path | vertebrae | seconds | vertebrae/s |\n|---|---|---|---|\n");
     out.append(row("bare model only (inputs prepared beforehand)", n, m));
     out.append(row("bare model + preprocessing (crop, window, resize, normalise, sigmoid; no Kafka)", n, p));
@@ -460,38 +482,32 @@ final class ClassifierBenchmark {
     out.append(String.format("%n| service rate / bare rate | vs bare model only | vs bare model + preprocessing |%n"
         + "|---|---|---|%n| all input on the topics | **%.2f** | **%.2f** |%n| crops after the slices | **%.2f** |"
         + " **%.2f** |%n", m / a, p / a, m / b, p / b));
-    out.append("\nRounds (vertebrae/s: model only / + preprocessing / service all on topics / service crops after"
-        + " slices; start call to RUNNING (model load, warm-up, group join; not in the rates); all on topics: group"
-        + " assigned to first score read; crops after: group assigned to all slices stored; service mean batch;"
-        + " max |p service - p bare|; dead letters):");
-    for (Round r : rounds) {
-      out.append(String.format(" %.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2g, %d;", n / r.modelOnly(),
-          n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), r.serviceStart(), r.firstScore(),
-          r.slicesStored(), r.serviceMeanBatch(), r.maxProbabilityDifference(), r.deadLetters()));
-    }
-    out.setLength(out.length() - 1);
-    out.append(String.format(".%n"));
-    System.out.print(out);
-    Files.createDirectories(options.results().toAbsolutePath().getParent());
-    if (!Files.exists(options.results())) {
-      Files.writeString(options.results(), "# Classifier service benchmark: vertebrae/s through Kafka vs the bare"
-          + " model\n\nReproduce: the command of each section, from the repository root (`./spine bench classifier"
-          + " ...`; it starts the development stack if needed). Phantom studies are ingested by the producer into a"
-          + " fresh topic set, and one VertebraCrop per vertebra is made from the phantoms' ground-truth labels by"
-          + " the crop contract (the cropper's `CropPlanner` with the card's crop settings), before anything is"
-          + " timed. The classifier service runs in the benchmark's JVM (`ClassifierMain.start`, the real topology,"
-          + " broker and registry) under a new application id per run, timed until a consumer has read its last"
-          + " committed VertebraScore and StudyScore: once with all input on the topics before it starts (timed"
-          + " from the first stable assignment of its consumer group, i.e. after the model load, warm-up and"
-          + " rebalance; this includes reading and storing every slice), once with the crops published after it"
-          + " has stored the slices (timed from the publication: the scoring path). The bare model is the same"
-          + " TorchScript file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads"
-          + " and batching, without (model only) and with the service's Java preprocessing. Each round runs"
-          + " all four in turn, starting with a different one each round, so that they share the background load"
-          + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare"
-          + " model >= 0.9.\n");
-    }
-    Files.writeString(options.results(), out, StandardOpenOption.APPEND);
+    out.append(String.format("%n"));
+    out.append(ServiceBench.roundsLine("vertebrae/s: model only / + preprocessing / service all on topics / service"
+        + " crops after slices; start call to RUNNING (model load, warm-up, group join; not in the rates); all on"
+        + " topics: group assigned to first score read; crops after: group assigned to all slices stored; service"
+        + " mean batch; crops after: publication to first score read, seconds of forward passes; max |p service - p"
+        + " bare|; dead letters", rounds.stream().map(r -> String.format(
+            "%.1f / %.1f / %.1f / %.1f, %.1f s, %.1f s, %.1f s, %.2f, %.2f s, %.2f s, %.2g, %d", n / r.modelOnly(),
+            n / r.withPreprocessing(), n / r.allOnTopics(), n / r.cropsAfterSlices(), r.serviceStart(),
+            r.firstScore(), r.slicesStored(), r.serviceMeanBatch(), r.firstScoreAfterCrops(),
+            r.forwardSecondsAfterCrops(), r.maxProbabilityDifference(), r.deadLetters())).toList()));
+    ServiceBench.publish(options, "# Classifier service benchmark: vertebrae/s through Kafka vs the bare"
+        + " model\n\nReproduce: the command of each section, from the repository root (`./spine bench classifier"
+        + " ...`; it starts the development stack if needed). Phantom studies are ingested by the producer into a"
+        + " fresh topic set, and one VertebraCrop per vertebra is made from the phantoms' ground-truth labels by"
+        + " the crop contract (the cropper's `CropPlanner` with the card's crop settings), before anything is"
+        + " timed. The classifier service runs in the benchmark's JVM (`ClassifierMain.start`, the real topology,"
+        + " broker and registry) under a new application id per run, timed until a consumer has read its last"
+        + " committed VertebraScore and StudyScore: once with all input on the topics before it starts (timed"
+        + " from the first stable assignment of its consumer group, i.e. after the model load, warm-up and"
+        + " rebalance; this includes reading and storing every slice), once with the crops published after it"
+        + " has stored the slices (timed from the publication: the scoring path). The bare model is the same"
+        + " TorchScript file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads"
+        + " and batching, without (model only) and with the service's Java preprocessing. Each round runs"
+        + " all four in turn, starting with a different one each round, so that they share the background load"
+        + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare"
+        + " model >= 0.9.\n", out);
   }
 
   private static String row(String path, int n, double seconds) {

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * </pre>
  */
 final class ModelBenchmark {
-  private static final Path MODELS_SCRIPT = Path.of("models/bench_torch.py");
+  private static final Path MODELS = Path.of("models");
+  private static final Path MODELS_SCRIPT = MODELS.resolve("bench_torch.py");
   private static final Pattern MEAN = Pattern.compile("mean[a-z_ ]*[=:]\\s*([0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)");
   private static final Pattern NUMBER = Pattern.compile("[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?");
 
@@ -174,6 +175,8 @@ final class ModelBenchmark {
         options.model().toString(), "--threads", Integer.toString(options.threads()), "--batch",
         Integer.toString(options.batch()), "--iterations", Integer.toString(options.iterations()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // bench_torch.py takes the PRNG input from the models package, its one Python definition.
+    builder.environment().put("PYTHONPATH", MODELS.toAbsolutePath().toString());
     // The same OpenMP wait policy as DJL's side (TorchRuntime makes it PASSIVE unless the environment says).
     builder.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
     Process process = builder.start();

@@ -5,27 +5,24 @@ import io.spinestream.bench.ServiceBench.GroupWatcher;
 import io.spinestream.bench.ServiceBench.Options;
 import io.spinestream.bench.ServiceBench.OutputWatcher;
 import io.spinestream.bench.ServiceBench.Prep;
+import io.spinestream.bench.ServiceBench.Series;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.ModelCard;
 import io.spinestream.common.inference.Tensor;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.LabelRegion;
-import io.spinestream.events.SeriesManifest;
 import io.spinestream.events.SliceMask;
 import io.spinestream.schemas.Topic;
 import io.spinestream.schemas.Topics;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
+import io.spinestream.segmenter.LevelOrdering;
 import io.spinestream.segmenter.MaskRegions;
 import io.spinestream.segmenter.SegmenterMain;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -48,37 +45,28 @@ import java.util.Map;
  *       before, rebalance over; see {@link GroupWatcher}) until the last committed SliceMask is read by a
  *       consumer.
  * </ul>
- * The service's masks are compared with the bare run's regions, to show both did the same work.
+ * The service's masks are compared with the bare run's regions, to show both did the same work (the bare
+ * path applies the card's level ordering over each series, as the service does).
  */
 final class SegmenterBenchmark {
   private static final Duration SERVICE_TIMEOUT = Duration.ofMinutes(30);
 
   private SegmenterBenchmark() {}
 
-  /** One series in z order (the manifest's) with its slices. */
-  record Series(SeriesManifest manifest, List<CtSlice> slices) {}
-
   record Round(double modelOnly, double withPreprocessing, double service, double serviceStart,
-      double firstMask, double serviceMeanBatch, int identicalMasks, int deadLetters) {}
+      double firstMask, double serviceMeanBatch, long serviceForwards, double serviceForwardSeconds,
+      int identicalMasks, int deadLetters) {}
 
   static void run(List<String> args) throws Exception {
     Options options = Options.parse("segmenter", ServiceBench.defaultCard("segmenter",
         SegmenterMain.settings(Map.of(), ServiceBench.PLACEHOLDER_ADDRESSES)), 3, args);
-    String load = ServiceBench.loadAverage();
-    String runId = ServiceBench.runId("segmenter");
-    try {
-      String input = runId + ".";
-      ServiceBench.ingest(options, ServiceBench.phantoms(options), input);
-      SchemaRegistryClient registry = ServiceBench.registry(options);
-      List<Series> series = load(options, registry, input);
-      int n = series.stream().mapToInt(s -> s.slices().size()).sum();
-      System.err.printf("%d series, %d slices on %s*%n", series.size(), n, input);
+    ServiceBench.withIngestedStudies(options, ingested -> {
+      int n = ingested.slices();
+      System.err.printf("%d series, %d slices on %s*%n", ingested.series().size(), n, ingested.input());
       ModelCard card = ModelCard.read(options.card());
-      List<Round> rounds = rounds(options, registry, runId, series, n);
-      report(options, card, series.size(), n, rounds, load);
-    } finally {
-      ServiceBench.deleteTopics(options, runId);
-    }
+      List<Round> rounds = rounds(options, ingested.registry(), ingested.runId(), ingested.series(), n);
+      report(options, card, ingested.series().size(), n, rounds, ingested.loadBefore());
+    });
   }
 
   /** The rounds: bare model only, bare model + preprocessing and the service, in rotating order. */
@@ -97,8 +85,14 @@ final class SegmenterBenchmark {
       }
       // Warm-up of the Java paths (JIT of preprocessing, argmax, regions, batching) and of every batch size the
       // runs will use; the predictor warmed up only batches of 1 and the largest at start.
-      withPreprocessing(bare, prep, series.subList(0, 1), options.batch(), new HashMap<>());
+      boolean orderLevels = bare.model.card().ordersLevels();
+      withPreprocessing(bare, prep, orderLevels, series.subList(0, 1), options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs.subList(0, Math.min(inputs.size(), 8 * options.batch() + 1)));
+      // The same for the service: one untimed run, so that the timed ones measure a service whose code the JIT
+      // has compiled, as the bare paths' are (a service runs for hours; its warm-up is a start-up cost, like the
+      // model load, which no path is charged). Measured: without it, C2 compiled Kafka's and the service's hot
+      // methods for 3-4 s of CPU inside each ~15 s service round on 2 cores.
+      service(options, registry, runId + "-warmup", input, n);
       for (int round = 1; round <= options.repeat(); round++) {
         double[] bareSeconds = new double[2];
         Map<String, List<LabelRegion>> expected = new HashMap<>();
@@ -106,49 +100,22 @@ final class SegmenterBenchmark {
         String serviceRun = runId + "-r" + round;
         ServiceBench.runRotated(List.of(
             () -> bareSeconds[0] = bare.modelOnlySeconds(inputs),
-            () -> bareSeconds[1] = withPreprocessing(bare, prep, series, options.batch(), expected),
+            () -> bareSeconds[1] = withPreprocessing(bare, prep, orderLevels, series, options.batch(), expected),
             () -> service[0] = service(options, registry, serviceRun, input, n)), round);
         Service s = service[0];
         int identical = (int) s.masks().stream()
             .filter(mask -> mask.getRegions().equals(expected.get(mask.getSopInstanceUid()))).count();
         Round r = new Round(bareSeconds[0], bareSeconds[1], s.seconds(), s.startSeconds(), s.firstMask(),
-            s.meanBatch(), identical, s.deadLetters());
+            s.meanBatch(), s.forwards(), s.forwardSeconds(), identical, s.deadLetters());
         rounds.add(r);
         System.err.printf("round %d: model only %.1f slices/s, model + preprocessing %.1f, service %.1f (first mask"
-                + " after %.1f s, %d of %d masks identical, mean batch %.2f)%n", round, n / r.modelOnly(),
-            n / r.withPreprocessing(), n / r.service(), r.firstMask(), r.identicalMasks(), n, r.serviceMeanBatch());
+                + " after %.1f s, %d of %d masks identical, mean batch %.2f, %d slices through the model in %.1f s"
+                + " of forward passes)%n", round, n / r.modelOnly(), n / r.withPreprocessing(), n / r.service(),
+            r.firstMask(), r.identicalMasks(), n, r.serviceMeanBatch(), r.serviceForwards(),
+            r.serviceForwardSeconds());
       }
     }
     return rounds;
-  }
-
-  /** The ingested slices and manifests, grouped by series in the manifests' z order. */
-  static List<Series> load(Options options, SchemaRegistryClient registry, String prefix) {
-    Map<String, CtSlice> bySop = new HashMap<>();
-    for (CtSlice slice : ServiceBench.readAll(options, registry, prefix + Topics.SLICES.name(), CtSlice.class)) {
-      bySop.put(slice.getSopInstanceUid(), slice);
-    }
-    Map<String, SeriesManifest> manifests = new LinkedHashMap<>();
-    String seriesTopic = prefix + Topics.SERIES.name();
-    for (SeriesManifest m : ServiceBench.readAll(options, registry, seriesTopic, SeriesManifest.class)) {
-      manifests.put(m.getSeriesInstanceUid(), m);
-    }
-    List<Series> series = new ArrayList<>();
-    for (SeriesManifest m : manifests.values()) {
-      List<CtSlice> slices = m.getSopInstanceUids().stream().map(sop -> {
-        CtSlice slice = bySop.get(sop);
-        if (slice == null) {
-          throw new IllegalStateException("slice " + sop + " of manifest " + m.getSeriesInstanceUid() + " is missing");
-        }
-        return slice;
-      }).toList();
-      series.add(new Series(m, slices));
-    }
-    if (series.size() != options.studies()) {
-      throw new IllegalStateException("expected " + options.studies() + " series on " + prefix + "*, found "
-          + series.size());
-    }
-    return series;
   }
 
   /** A slice windowed and resized to the model input, as the service does on arrival. */
@@ -171,10 +138,11 @@ final class SegmenterBenchmark {
   /**
    * The service's computation without Kafka, in one thread: prepare every slice, then batch by batch (filled
    * across series in order, as the punctuator fills them) build the inputs, run one synchronous batch, take
-   * the argmax and the regions. Fills {@code regions} (by SOP Instance UID) for the comparison.
+   * the argmax and the regions; then, when the card asks for it, the level ordering over each series. Fills
+   * {@code regions} (by SOP Instance UID) for the comparison.
    */
-  private static double withPreprocessing(BareModel bare, Prep prep, List<Series> series, int batch,
-      Map<String, List<LabelRegion>> regions) throws Exception {
+  private static double withPreprocessing(BareModel bare, Prep prep, boolean orderLevels, List<Series> series,
+      int batch, Map<String, List<LabelRegion>> regions) throws Exception {
     record Item(List<float[]> windowed, CtSlice slice, int index) {}
     long start = System.nanoTime();
     List<Item> items = new ArrayList<>();
@@ -202,16 +170,27 @@ final class SegmenterBenchmark {
             slice.getColumns()));
       }
     }
+    if (orderLevels) {
+      for (Series s : series) {
+        List<List<LabelRegion>> ordered = s.slices().stream().map(slice -> regions.get(slice.getSopInstanceUid()))
+            .toList();
+        int[] states = LevelOrdering.statesOfRegions(ordered);
+        for (int i = 0; i < states.length; i++) {
+          regions.put(s.slices().get(i).getSopInstanceUid(), LevelOrdering.apply(ordered.get(i), states[i]));
+        }
+      }
+    }
     return (System.nanoTime() - start) / 1e9;
   }
 
   /**
    * One service run: seconds from its consumer group's first stable assignment to the last mask read, seconds
    * from the start call to RUNNING, seconds from the stable assignment to the first mask read, the predictor's
-   * mean batch, the masks, the dead letters.
+   * mean batch, the slices it ran (more than the series have when some segmented before their manifest had
+   * other neighbours) and the seconds its forward passes took, the masks, the dead letters.
    */
-  record Service(double seconds, double startSeconds, double firstMask, double meanBatch, List<SliceMask> masks,
-      int deadLetters) {}
+  record Service(double seconds, double startSeconds, double firstMask, double meanBatch, long forwards,
+      double forwardSeconds, List<SliceMask> masks, int deadLetters) {}
 
   /** One run of the service over the ingested topics, with its own application id and output topics. */
   private static Service service(Options options, SchemaRegistryClient registry, String runId, String input, int n)
@@ -239,7 +218,8 @@ final class SegmenterBenchmark {
       }
       long from = group.stableNanos();
       return new Service((done - from) / 1e9, (started - starting) / 1e9, (watcher.firstNanos() - from) / 1e9,
-          stats.meanBatchSize(), watcher.values(masks.name(), SliceMask.class, registry),
+          stats.meanBatchSize(), stats.items(), stats.inferenceNanos() / 1e9,
+          watcher.values(masks.name(), SliceMask.class, registry),
           watcher.counts().get(deadLetters.name()));
     }
   }
@@ -252,20 +232,13 @@ final class SegmenterBenchmark {
     double m = ServiceBench.median(modelOnly);
     double p = ServiceBench.median(prep);
     double s = ServiceBench.median(service);
-    StringBuilder out = new StringBuilder();
-    out.append(String.format("%n### %s — %d cores, Java %s, load average before %s, after %s%s%n%n", Instant.now(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load,
-        ServiceBench.loadAverage(),
-        options.note().isEmpty() ? "" : "; " + options.note()));
-    out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s. %d studies, %d slices, matrix %d, phantom"
-            + " seed %d. Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream"
-            + " thread, %d partitions, exactly-once v2, other settings"
-            + " at the service's defaults (punctuation 20 ms, commit interval 100 ms) unless the command's --set"
-            + " says otherwise."
-            + " Median of %d rounds.%n%n", String.join(" ", options.command()), card.name(), card.version(),
-        options.card(), java.util.Arrays.toString(card.inputShape(options.batch())), studies, n, options.matrix(),
-        options.seed(), options.threads(), options.workers(), options.batch(), options.maxDelay().toMillis(),
-        options.partitions(), rounds.size()));
+    StringBuilder out = new StringBuilder(ServiceBench.heading(options, load));
+    out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s, level ordering %s. %d studies, %d slices,"
+            + " matrix %d, phantom seed %d. %s%n%n", String.join(" ", options.command()), card.name(), card.version(),
+        options.card(), java.util.Arrays.toString(card.inputShape(options.batch())),
+        card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(), options.seed(),
+        ServiceBench.setup(options, SegmenterMain.settings(Map.of(),
+            options.serviceArgs("report", "", "").toArray(String[]::new)), rounds.size())));
     out.append("| path | slices | seconds | slices/s | service / this |\n|---|---|---|---|---|\n");
     out.append(String.format("| bare model only (inputs prepared beforehand) | %d | %.2f | %.1f | **%.2f** |%n", n, m,
         n / m, m / s));
@@ -273,33 +246,25 @@ final class SegmenterBenchmark {
         + " %.2f | %.1f | **%.2f** |%n", n, p, n / p, p / s));
     out.append(String.format("| segmenter service (Kafka Streams, group assigned -> last committed SliceMask read)"
         + " | %d | %.2f | %.1f | 1.00 |%n%n", n, s, n / s));
-    out.append("Rounds (slices/s: model only / + preprocessing / service; start call to RUNNING (model load,"
-        + " warm-up, group join; not in the rate); group assigned to first mask read; service mean batch; masks"
-        + " identical to the bare run; dead letters):");
-    for (Round r : rounds) {
-      out.append(String.format(" %.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d/%d, %d;", n / r.modelOnly(),
-          n / r.withPreprocessing(), n / r.service(), r.serviceStart(), r.firstMask(), r.serviceMeanBatch(),
-          r.identicalMasks(), n, r.deadLetters()));
-    }
-    out.setLength(out.length() - 1);
-    out.append(String.format(".%n"));
-    System.out.print(out);
-    Files.createDirectories(options.results().toAbsolutePath().getParent());
-    if (!Files.exists(options.results())) {
-      Files.writeString(options.results(), "# Segmenter service benchmark: slices/s through Kafka vs the bare model\n\n"
-          + "Reproduce: the command of each section, from the repository root (`./spine bench segmenter ...`; it starts"
-          + " the development stack if needed). Phantom studies are ingested by the producer into a fresh topic set"
-          + " before anything is timed. The segmenter service runs in the benchmark's JVM (`SegmenterMain.start`,"
-          + " the real topology, broker and registry) under a new application id per round, timed from the first"
-          + " stable assignment of its consumer group (after the model load, warm-up and rebalance; Kafka Streams"
-          + " reports RUNNING only once every task is ready, and tasks may process before that) to the moment a"
-          + " consumer has read its last committed SliceMask; the bare model is the same TorchScript"
-          + " file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads and batching,"
-          + " without (model only) and with the service's Java pre- and post-processing. Each round runs the"
-          + " three in turn, starting with a different one each round, so that they share the background load"
-          + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare model"
-          + " >= 0.9.\n");
-    }
-    Files.writeString(options.results(), out, StandardOpenOption.APPEND);
+    out.append(ServiceBench.roundsLine("slices/s: model only / + preprocessing / service; start call to RUNNING"
+        + " (model load, warm-up, group join; not in the rate); group assigned to first mask read; service mean"
+        + " batch; slices the service's model ran and the seconds of its forward passes; masks identical to the bare"
+        + " run; dead letters", rounds.stream().map(r -> String.format("%.1f / %.1f / %.1f, %.1f s, %.1f s, %.2f, %d in"
+            + " %.1f s, %d/%d, %d", n / r.modelOnly(), n / r.withPreprocessing(), n / r.service(), r.serviceStart(),
+        r.firstMask(), r.serviceMeanBatch(), r.serviceForwards(), r.serviceForwardSeconds(), r.identicalMasks(), n,
+        r.deadLetters())).toList()));
+    ServiceBench.publish(options, "# Segmenter service benchmark: slices/s through Kafka vs the bare model\n\n"
+        + "Reproduce: the command of each section, from the repository root (`./spine bench segmenter ...`; it starts"
+        + " the development stack if needed). Phantom studies are ingested by the producer into a fresh topic set"
+        + " before anything is timed. The segmenter service runs in the benchmark's JVM (`SegmenterMain.start`,"
+        + " the real topology, broker and registry) under a new application id per round, timed from the first"
+        + " stable assignment of its consumer group (after the model load, warm-up and rebalance; Kafka Streams"
+        + " reports RUNNING only once every task is ready, and tasks may process before that) to the moment a"
+        + " consumer has read its last committed SliceMask; the bare model is the same TorchScript"
+        + " file through the same runtime (`TorchModel`, `BatchingPredictor`) with the same threads and batching,"
+        + " without (model only) and with the service's Java pre- and post-processing. Each round runs the"
+        + " three in turn, starting with a different one each round, so that they share the background load"
+        + " (medians of the rounds are reported). The target (ARCHITECTURE section 7) is service / bare model"
+        + " >= 0.9.\n", out);
   }
 }

@@ -10,10 +10,12 @@ import io.spinestream.common.inference.Tensor;
 import io.spinestream.common.inference.TorchModel;
 import io.spinestream.common.kafka.TopicAdmin;
 import io.spinestream.events.CtSlice;
+import io.spinestream.events.SeriesManifest;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomOptions;
 import io.spinestream.producer.ProducerMain;
 import io.spinestream.schemas.Topic;
+import io.spinestream.schemas.Topics;
 import io.spinestream.schemas.registry.RegistryClientConfig;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.schemas.serde.AvroDeserializer;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -151,6 +155,19 @@ final class ServiceBench {
       args.addAll(serviceSettings);
       return args;
     }
+  }
+
+  /**
+   * How the service's stream loop ran (its defaults, or what the command's --set changed), for the results:
+   * Kafka Streams' poll.ms, the punctuation interval, the batches in flight at the model, the commit interval.
+   */
+  static String loopSettings(Settings settings, String service) {
+    Map<String, String> described = settings.describe();
+    return String.format("poll %d ms, punctuation %d ms, %s batches in flight, commit interval %d ms",
+        Duration.parse(described.get(service + ".poll.ms")).toMillis(),
+        Duration.parse(described.get(service + ".punctuate.interval.ms")).toMillis(),
+        described.get(service + ".inflight.batches"),
+        Duration.parse(described.get(service + ".commit.interval.ms")).toMillis());
   }
 
   /** Stand-ins for the two required addresses, enough to read a service's default settings. */
@@ -517,6 +534,101 @@ final class ServiceBench {
       thread.join(TimeUnit.SECONDS.toMillis(10));
       admin.close();
     }
+  }
+
+  /** One series in z order (the manifest's) with its slices. */
+  record Series(SeriesManifest manifest, List<CtSlice> slices) {}
+
+  /** The phantom studies of a benchmark run, ingested into the topics under {@code input}. */
+  record Ingested(String runId, String input, SchemaRegistryClient registry, List<Series> series, String loadBefore) {
+    int slices() {
+      return series.stream().mapToInt(s -> s.slices().size()).sum();
+    }
+  }
+
+  /** What a service benchmark does with the ingested studies. */
+  interface Body {
+    void run(Ingested ingested) throws Exception;
+  }
+
+  /**
+   * The frame of a service benchmark run: notes the load, ingests the phantom studies with the producer into a
+   * fresh topic set, reads them back grouped by series, runs {@code body}, and deletes every topic of the run
+   * whatever happens.
+   */
+  static void withIngestedStudies(Options options, Body body) throws Exception {
+    String load = loadAverage();
+    String runId = runId(options.service());
+    try {
+      String input = runId + ".";
+      ingest(options, phantoms(options), input);
+      SchemaRegistryClient registry = registry(options);
+      body.run(new Ingested(runId, input, registry, load(options, registry, input), load));
+    } finally {
+      deleteTopics(options, runId);
+    }
+  }
+
+  /** The ingested slices and manifests, grouped by series in the manifests' z order. */
+  static List<Series> load(Options options, SchemaRegistryClient registry, String prefix) {
+    Map<String, CtSlice> bySop = new HashMap<>();
+    for (CtSlice slice : readAll(options, registry, prefix + Topics.SLICES.name(), CtSlice.class)) {
+      bySop.put(slice.getSopInstanceUid(), slice);
+    }
+    Map<String, SeriesManifest> manifests = new LinkedHashMap<>();
+    for (SeriesManifest m : readAll(options, registry, prefix + Topics.SERIES.name(), SeriesManifest.class)) {
+      manifests.put(m.getSeriesInstanceUid(), m);
+    }
+    List<Series> series = new ArrayList<>();
+    for (SeriesManifest m : manifests.values()) {
+      List<CtSlice> slices = m.getSopInstanceUids().stream().map(sop -> {
+        CtSlice slice = bySop.get(sop);
+        if (slice == null) {
+          throw new IllegalStateException("slice " + sop + " of manifest " + m.getSeriesInstanceUid() + " is missing");
+        }
+        return slice;
+      }).toList();
+      series.add(new Series(m, slices));
+    }
+    if (series.size() != options.studies()) {
+      throw new IllegalStateException("expected " + options.studies() + " series on " + prefix + "*, found "
+          + series.size());
+    }
+    return series;
+  }
+
+  /** The heading of a results section: when, the machine, the load before and after, the note. */
+  static String heading(Options options, String loadBefore) {
+    return String.format("%n### %s — %d cores, Java %s, load average before %s, after %s%s%n%n", Instant.now(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAverage(),
+        options.note().isEmpty() ? "" : "; " + options.note());
+  }
+
+  /** How both sides ran the model and how the service ran, for a results section. */
+  static String setup(Options options, Settings serviceSettings, int rounds) {
+    return String.format("Inference: %d intra-op threads, %d worker, batch %d, max delay %d ms; service: 1 stream"
+            + " thread, %d partitions, exactly-once v2, %s; other settings at the service's defaults unless the"
+            + " command's --set says otherwise. Median of %d rounds.", options.threads(), options.workers(),
+        options.batch(), options.maxDelay().toMillis(), options.partitions(),
+        loopSettings(serviceSettings, options.service()), rounds);
+  }
+
+  /** "Rounds (legend): a; b; c." */
+  static String roundsLine(String legend, List<String> rounds) {
+    return "Rounds (" + legend + "): " + String.join("; ", rounds) + String.format(".%n");
+  }
+
+  /**
+   * Prints a results section and appends it to the results file, which starts with {@code introduction} (the
+   * method) when it is new.
+   */
+  static void publish(Options options, String introduction, CharSequence section) throws IOException {
+    System.out.print(section);
+    Files.createDirectories(options.results().toAbsolutePath().getParent());
+    if (!Files.exists(options.results())) {
+      Files.writeString(options.results(), introduction);
+    }
+    Files.writeString(options.results(), section, StandardOpenOption.APPEND);
   }
 
   /** One timed measurement of a round. */

@@ -34,8 +34,9 @@ public final class ClassifierMain {
   private static final Logger LOG = LoggerFactory.getLogger(ClassifierMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("classifier");
   static final InferenceSettings MODEL = new InferenceSettings("classifier", "models/shipped/spine-cls-plainw025-96.json");
-  static final Setting<Duration> PUNCTUATE = Setting.millis("classifier.punctuate.interval.ms", 20L,
-      "how often ready studies are scored (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
+  static final Setting<Duration> PUNCTUATE = Setting.millis("classifier.punctuate.interval.ms", 10L,
+      "how often finished scores are taken back and new vertebrae handed to the model")
+      .must(d -> d.toMillis() >= 1, "must be >= 1 ms");
   static final Setting<Duration> STUDY_TTL = Setting.millis("classifier.study.ttl.ms", 1_800_000L,
       "a study not scored this long after its last event is dropped (dead-lettered if its crops had arrived)");
   static final Setting<Duration> COMPLETED_RETENTION = Setting.millis("classifier.completed.retention.ms", 3_600_000L,
@@ -111,7 +112,7 @@ public final class ClassifierMain {
           topics.deadLetters()));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       predictor.bindTo(metrics);
-      ClassifierConfig config = new ClassifierConfig(settings.get(MODEL.batchSize), settings.get(PUNCTUATE),
+      ClassifierConfig config = new ClassifierConfig(settings.get(MODEL.batchSize), MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(STUDY_TTL), settings.get(COMPLETED_RETENTION), Double.parseDouble(settings.get(FALLBACK)),
           settings.get(AGGREGATION), settings.get(MAX_PIXELS));
       StreamsRunner runner = new StreamsRunner("classifier",

@@ -1,5 +1,6 @@
 package io.spinestream.classifier;
 
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.SeriesManifest;
@@ -31,16 +32,21 @@ public final class ClassifierTopology {
     topology.addSource("slices", new StringDeserializer(), new ByteArrayDeserializer(), topics.slices().name());
     topology.addSource("series", new StringDeserializer(), new ByteArrayDeserializer(), topics.series().name());
     topology.addSource("crops", new StringDeserializer(), new ByteArrayDeserializer(), topics.crops().name());
-    topology.addProcessor("score", () -> new CropScorer(config, spec, topics, model,
+    // One budget for every task of this instance: they all feed the same predictor.
+    InFlightBudget budget = new InFlightBudget(config.maxInFlight());
+    topology.addProcessor("score", () -> new CropScorer(config, spec, topics, model, budget,
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(CtSlice.class, registry)),
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(SeriesManifest.class, registry)),
         new PoisonGuard<>(CropScorer.STAGE, new AvroDeserializer<>(VertebraCrop.class, registry))),
         "slices", "series", "crops");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.SLICE_STORE),
         Serdes.String(), StoredSlice.SERDE), "score");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.STUDY_STORE),
+    // The slices need a disk (up to 2 MB each); the small per-series state lives in memory, restored from its
+    // changelog at start like any store: a RocksDB instance per store and task costs its opening at every
+    // assignment and a memtable flush at every commit, which for these few bytes bought nothing.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CropScorer.STUDY_STORE),
         Serdes.String(), StudyState.SERDE), "score");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CropScorer.COMPLETED_STORE),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CropScorer.COMPLETED_STORE),
         Serdes.String(), Serdes.Long()), "score");
     var keys = Topic.KEY_SERDE.serializer();
     topology.addSink(CropScorer.VERTEBRA_SINK, topics.vertebraScores().name(), keys, values, "score");

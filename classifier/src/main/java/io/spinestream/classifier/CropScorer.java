@@ -3,6 +3,8 @@ package io.spinestream.classifier;
 import io.spinestream.common.deadletter.DeadLetters;
 import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.streams.Decoded;
+import io.spinestream.common.streams.InFlight;
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
@@ -11,10 +13,10 @@ import io.spinestream.events.StudyScore;
 import io.spinestream.events.Vertebra;
 import io.spinestream.events.VertebraCrop;
 import io.spinestream.events.VertebraScore;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,9 +40,11 @@ import org.slf4j.MDC;
 /**
  * Joins a series' crops with its slices (all keyed by study, co-partitioned): slices are kept (original
  * Hounsfield units) from the moment they arrive, because the crop boxes are only known later; when the
- * manifest and all seven crops are in and every slice a crop needs is stored, the vertebrae are scored in
- * batches from a wall-clock punctuator. Each score is a {@link VertebraScore}; a vertebra the segmentation
- * did not find gets the configured fallback probability, flagged as such. Once all seven are scored, one
+ * manifest and all seven crops are in and every slice a crop needs is stored, the vertebrae are handed to
+ * the model by a wall-clock punctuator, which takes the scores back at a later run without ever waiting for
+ * the model ({@link InFlight}): a score enters the store and the output in the transaction that takes it
+ * back. Each score is a {@link VertebraScore}; a vertebra the segmentation did not find gets the configured
+ * fallback probability, flagged as such. Once all seven are scored, one
  * {@link StudyScore} (C1..C7, patient_overall by the configured rule, both models, the timestamps that give
  * end-to-end latency) is emitted and the study's state is dropped. A study that never completes is dropped
  * after its time to live, with a dead letter if its crops had arrived, so the store stays bounded.
@@ -57,6 +61,25 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private static final long SWEEP_EVERY_MS = 1_000;
   private static final int STEPS = 24;
 
+  /** A vertebra in flight: its series (and the epoch of that series' submission). */
+  private record Pending(String seriesKey, long epoch, int vertebra) {}
+
+  /** A vertebra's input, built and waiting to be handed over with the others of its punctuation. */
+  private record Prepared(Pending pending, float[] input) {}
+
+  /**
+   * Submission state of a study, in memory. A study dropped or restarted gets a new epoch when it is
+   * submitted again, so scores still in flight for its old incarnation are recognised and ignored.
+   */
+  private static final class Submitted {
+    final long epoch;
+    final Set<Integer> vertebrae = new HashSet<>();
+
+    Submitted(long epoch) {
+      this.epoch = epoch;
+    }
+  }
+
   private final ClassifierConfig config;
   private final ClassifierSpec spec;
   private final ClassifierTopics topics;
@@ -65,6 +88,17 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private final PoisonGuard<SeriesManifest> manifestGuard;
   private final PoisonGuard<VertebraCrop> cropGuard;
   private final Set<String> ready = new LinkedHashSet<>();
+  /** Vertebrae handed to the model, in submission order; in memory only (see {@link InFlight}). */
+  private final InFlight<Pending, Float> inFlight;
+  private final Map<String, Submitted> submitted = new HashMap<>();
+  /**
+   * Per series, its state as last stored (this processor is its only writer), so the punctuator need not
+   * decode it, manifest and all, from the store every 10 ms.
+   */
+  private final Map<String, StudyState> states = new HashMap<>();
+  /** Per series, the slices known to be in the slice store (in memory; the store stays the truth). */
+  private final Map<String, Set<String>> stored = new HashMap<>();
+  private long nextEpoch;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, StoredSlice> slices;
   private KeyValueStore<String, StudyState> studies;
@@ -72,7 +106,9 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private long lastSweep;
 
   CropScorer(ClassifierConfig config, ClassifierSpec spec, ClassifierTopics topics, VertebraClassifier model,
-      PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard, PoisonGuard<VertebraCrop> cropGuard) {
+      InFlightBudget budget, PoisonGuard<CtSlice> sliceGuard, PoisonGuard<SeriesManifest> manifestGuard,
+      PoisonGuard<VertebraCrop> cropGuard) {
+    this.inFlight = new InFlight<>(budget);
     this.config = config;
     this.spec = spec;
     this.topics = topics;
@@ -96,6 +132,13 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       });
     }
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  @Override
+  public void close() {
+    // The workers finish what is queued; nobody takes it back. Whoever owns the task next resubmits the
+    // vertebrae without a committed score.
+    inFlight.clear();
   }
 
   @Override
@@ -145,10 +188,9 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       if (completed.get(seriesKey) != null) {
         return;
       }
-      ByteBuffer pixels = slice.getPixels().duplicate();
-      byte[] hu = new byte[pixels.remaining()];
-      pixels.get(hu);
-      slices.put(seriesKey + "/" + slice.getSopInstanceUid(), new StoredSlice(rows, columns, hu));
+      slices.put(seriesKey + "/" + slice.getSopInstanceUid(),
+          new StoredSlice(rows, columns, slice.getPixels().duplicate()));
+      stored.computeIfAbsent(seriesKey, k -> new HashSet<>()).add(slice.getSopInstanceUid());
       save(seriesKey, state(seriesKey, slice.getStudyInstanceUid(), slice.getSeriesInstanceUid()));
     } finally {
       MDC.remove("study");
@@ -178,13 +220,13 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   }
 
   private StudyState state(String seriesKey, String study, String seriesUid) {
-    StudyState state = studies.get(seriesKey);
+    StudyState state = loadState(seriesKey);
     return state != null ? state : new StudyState(study, seriesUid);
   }
 
   private void save(String seriesKey, StudyState state) {
     state.updatedAt = context.currentSystemTimeMs();
-    studies.put(seriesKey, state);
+    storeState(seriesKey, state);
     if (state.allCropsIn() && isReady(seriesKey, state)) {
       ready.add(seriesKey);
     }
@@ -195,61 +237,149 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
       return false;
     }
     for (String sop : new LinkedHashSet<>(state.neededSops())) {
-      if (slices.get(seriesKey + "/" + sop) == null) {
+      if (!isStored(seriesKey, sop)) {
         return false;
       }
     }
     return true;
   }
 
+  /** The stored state of a series, null if there is none. */
+  private StudyState loadState(String seriesKey) {
+    StudyState state = states.get(seriesKey);
+    if (state == null) {
+      state = studies.get(seriesKey);
+      if (state != null) {
+        states.put(seriesKey, state);
+      }
+    }
+    return state;
+  }
+
+  private void storeState(String seriesKey, StudyState state) {
+    studies.put(seriesKey, state);
+    states.put(seriesKey, state);
+  }
+
+  /**
+   * Whether a slice is in the slice store, from memory when this processor stored it or saw it there: the
+   * store would read the whole slice (up to 2 MB) back to say so, for every slice a study's crops need.
+   */
+  private boolean isStored(String seriesKey, String sop) {
+    Set<String> known = stored.computeIfAbsent(seriesKey, k -> new HashSet<>());
+    if (known.contains(sop)) {
+      return true;
+    }
+    if (slices.get(seriesKey + "/" + sop) != null) {
+      known.add(sop);
+      return true;
+    }
+    return false;
+  }
+
   private void punctuate(long now) {
-    scoreOneBatch(now);
+    harvest(now);
+    submit(now);
     if (now - lastSweep >= SWEEP_EVERY_MS) {
       lastSweep = now;
       sweep(now);
     }
   }
 
-  /** Scores up to batchSize vertebrae of ready studies and emits what is complete. */
-  void scoreOneBatch(long now) {
-    record Work(String seriesKey, StudyState state, int vertebra) {}
-    List<Work> work = new ArrayList<>();
-    List<float[]> inputs = new ArrayList<>();
+  /**
+   * Takes back the scores the model has finished, in submission order, stores and emits each, and emits
+   * the StudyScore of every study that is now complete. Scores of a study dropped or restarted meanwhile are
+   * stale and ignored.
+   */
+  void harvest(long now) {
+    List<InFlight.Done<Pending, Float>> done = inFlight.harvest();
+    if (done.isEmpty()) {
+      return;
+    }
     Map<String, StudyState> touched = new LinkedHashMap<>();
+    for (InFlight.Done<Pending, Float> item : done) {
+      Pending pending = item.work();
+      Submitted submitted = this.submitted.get(pending.seriesKey());
+      if (submitted == null || submitted.epoch != pending.epoch()) {
+        continue;
+      }
+      StudyState state = touched.computeIfAbsent(pending.seriesKey(), this::loadState);
+      if (state == null || state.results.containsKey(pending.vertebra())) {
+        continue;
+      }
+      MDC.put("study", state.studyUid);
+      try {
+        record(state, pending.vertebra(), new StudyState.Result(sigmoid(item.result()), false), now);
+      } finally {
+        MDC.remove("study");
+      }
+    }
+    touched.forEach((seriesKey, state) -> {
+      if (state != null) {
+        advance(seriesKey, state, now);
+      }
+    });
+  }
+
+  /**
+   * Hands the found vertebrae of ready studies to the model while the service's in-flight budget has room,
+   * and records the fallback of those not found. Never waits for the model: the scores are taken back by a
+   * later punctuation, so the stream thread goes on reading slices and crops while the model runs.
+   */
+  void submit(long now) {
+    // Inputs are handed over a batch at a time: building one takes milliseconds (about 26 slices read,
+    // cropped, windowed, resized), longer than a batch waits to fill, so handing each over as it was built
+    // made the first batch small, and harvesting k results then made room for batches of k.
+    List<Prepared> handOver = new ArrayList<>();
+    boolean room = true;
     for (String seriesKey : List.copyOf(ready)) {
-      StudyState state = studies.get(seriesKey);
+      StudyState state = loadState(seriesKey);
       if (state == null || state.scored()) {
         ready.remove(seriesKey);
         continue;
       }
-      touched.put(seriesKey, state);
-      for (var entry : state.crops.entrySet()) {
-        if (work.size() >= config.batchSize()) {
-          break;
+      Submitted submitted = this.submitted.computeIfAbsent(seriesKey, k -> new Submitted(nextEpoch++));
+      boolean changed = false;
+      MDC.put("study", state.studyUid);
+      try {
+        for (var entry : state.crops.entrySet()) {
+          int vertebra = entry.getKey();
+          if (state.results.containsKey(vertebra) || submitted.vertebrae.contains(vertebra)) {
+            continue;
+          }
+          if (!entry.getValue().found()) {
+            record(state, vertebra, new StudyState.Result(config.fallbackProbability(), true), now);
+            changed = true;
+          } else if (room) {
+            room = inFlight.tryReserve();
+            if (room) {
+              handOver.add(new Prepared(new Pending(seriesKey, submitted.epoch, vertebra),
+                  input(seriesKey, state, entry.getValue())));
+              submitted.vertebrae.add(vertebra);
+              if (handOver.size() >= config.batchSize()) {
+                handOver(handOver);
+              }
+            }
+          }
         }
-        int vertebra = entry.getKey();
-        if (state.results.containsKey(vertebra)) {
-          continue;
-        }
-        if (!entry.getValue().found()) {
-          record(state, vertebra, new StudyState.Result(config.fallbackProbability(), true), now);
-          continue;
-        }
-        work.add(new Work(seriesKey, state, vertebra));
-        inputs.add(input(seriesKey, state, entry.getValue()));
+      } finally {
+        MDC.remove("study");
       }
-      if (work.size() >= config.batchSize()) {
+      if (changed) {
+        advance(seriesKey, state, now);
+      }
+      if (!room) {
         break;
       }
     }
-    if (!work.isEmpty()) {
-      float[] logits = model.logits(inputs);
-      for (int w = 0; w < work.size(); w++) {
-        Work item = work.get(w);
-        record(item.state(), item.vertebra(), new StudyState.Result(sigmoid(logits[w]), false), now);
-      }
+    handOver(handOver);
+  }
+
+  private void handOver(List<Prepared> prepared) {
+    for (Prepared item : prepared) {
+      inFlight.add(item.pending(), model.submit(item.input()));
     }
-    touched.forEach((seriesKey, state) -> advance(seriesKey, state, now));
+    prepared.clear();
   }
 
   /** A vertebra's result: stored and emitted in the same transaction, so it is emitted exactly once. */
@@ -274,7 +404,7 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
   private void advance(String seriesKey, StudyState state, long now) {
     if (!state.scored()) {
       state.updatedAt = now;
-      studies.put(seriesKey, state);
+      storeState(seriesKey, state);
       return;
     }
     double[] p = new double[7];
@@ -340,7 +470,10 @@ final class CropScorer implements Processor<String, byte[], String, SpecificReco
     }
     keys.forEach(slices::delete);
     studies.delete(seriesKey);
+    states.remove(seriesKey);
     ready.remove(seriesKey);
+    submitted.remove(seriesKey);
+    stored.remove(seriesKey);
   }
 
   /** Drops studies past their time to live; forgets scored ones after their retention. */

@@ -1,8 +1,12 @@
 package io.spinestream.classifier;
 
-import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
-/** Runs the fracture model: crop sequences (24 x 3 x H x W, normalised) in, one logit each out, in order. */
+/**
+ * Runs the fracture model: one crop sequence (24 x 3 x H x W, normalised) in, its logit out.
+ * {@link #submit} hands the input over without waiting for the model (the stream thread takes the result
+ * back at a later punctuation); inputs submitted together may run as one batch.
+ */
 public interface VertebraClassifier {
-  float[] logits(List<float[]> inputs);
+  CompletableFuture<Float> submit(float[] input);
 }

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -56,26 +57,19 @@ class ClassifierTopologyTest {
   static final class ChannelReadingClassifier implements VertebraClassifier {
     final List<int[]> firstStep = new ArrayList<>();
     final List<int[]> lastStep = new ArrayList<>();
-    final List<Integer> batchSizes = new ArrayList<>();
 
     @Override
-    public float[] logits(List<float[]> inputs) {
-      batchSizes.add(inputs.size());
+    public CompletableFuture<Float> submit(float[] input) {
       int pixels = SIZE * SIZE;
-      float[] logits = new float[inputs.size()];
-      for (int i = 0; i < inputs.size(); i++) {
-        float[] input = inputs.get(i);
-        int[] first = new int[3];
-        int[] last = new int[3];
-        for (int c = 0; c < 3; c++) {
-          first[c] = index(input[c * pixels]);
-          last[c] = index(input[(23 * 3 + c) * pixels]);
-        }
-        firstStep.add(first);
-        lastStep.add(last);
-        logits[i] = first[1] / 5f - 3f;
+      int[] first = new int[3];
+      int[] last = new int[3];
+      for (int c = 0; c < 3; c++) {
+        first[c] = index(input[c * pixels]);
+        last[c] = index(input[(23 * 3 + c) * pixels]);
       }
-      return logits;
+      firstStep.add(first);
+      lastStep.add(last);
+      return CompletableFuture.completedFuture(first[1] / 5f - 3f);
     }
 
     private static int index(float windowed) {
@@ -96,7 +90,7 @@ class ClassifierTopologyTest {
 
   private void start(Aggregation aggregation) {
     serializer.configure(Map.of(), false);
-    ClassifierConfig config = new ClassifierConfig(2, Duration.ofMillis(10), Duration.ofMinutes(30),
+    ClassifierConfig config = new ClassifierConfig(2, 2, Duration.ofMillis(10), Duration.ofMinutes(30),
         Duration.ofHours(1), 0.1, aggregation, 1024 * 1024);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
@@ -185,7 +179,7 @@ class ClassifierTopologyTest {
     VertebraScore c1 = perVertebra.stream().filter(s -> s.getVertebra() == Vertebra.C1).findFirst().orElseThrow();
     assertThat(c1.getFallback()).isTrue();
     assertThat(c1.getProbability()).isEqualTo(0.1);
-    assertThat(model.batchSizes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(2)).hasSize(3);
+    assertThat(model.firstStep).as("each found vertebra handed to the model once").hasSize(6);
     // C2 spans [5, 10): step 0 is slice 5 with neighbours 4 and 6; step 23 is slice 9 with 8 and 10.
     assertThat(model.firstStep.get(0)).containsExactly(4, 5, 6);
     assertThat(model.lastStep.get(0)).containsExactly(8, 9, 10);

@@ -9,6 +9,7 @@ import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.InferenceSettings;
 import io.spinestream.common.inference.ModelCard;
+import io.spinestream.common.inference.ModelLoadException;
 import io.spinestream.common.inference.TorchModel;
 import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.common.kafka.SchemaCheck;
@@ -35,14 +36,18 @@ public final class SegmenterMain {
   private static final Logger LOG = LoggerFactory.getLogger(SegmenterMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("segmenter");
   static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/spine-seg-b0w025-160.json");
-  static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 20L,
-      "how often ready series are segmented (one batch each time)").must(d -> d.toMillis() >= 1, "must be >= 1 ms");
+  static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 10L,
+      "how often finished inference is taken back and new slices handed to the model")
+      .must(d -> d.toMillis() >= 1, "must be >= 1 ms");
   static final Setting<Duration> SERIES_TIMEOUT = Setting.millis("segmenter.series.timeout.ms", 600_000L,
       "a series still incomplete this long after its last slice or manifest is dead-lettered");
   static final Setting<Duration> COMPLETED_RETENTION = Setting.millis("segmenter.completed.retention.ms", 3_600_000L,
       "how long a segmented series is remembered to recognise late duplicates");
   static final Setting<Boolean> EMIT_RLE = Setting.bool("segmenter.emit.rle", false,
       "include the run-length label map in every SliceMask");
+  static final Setting<Boolean> BEFORE_MANIFEST = Setting.bool("segmenter.segment.before.manifest", true,
+      "segment slices while their series still waits for its manifest when their neighbours by z position look"
+          + " final (checked against the manifest; a wrong guess costs one forward pass)");
   static final Setting<Integer> MAX_PIXELS = Setting.integer("segmenter.max.pixels", 1024 * 1024,
       "largest rows x columns accepted").between(1, 64 * 1024 * 1024);
 
@@ -52,7 +57,7 @@ public final class SegmenterMain {
     List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
     all.addAll(STREAMS.all());
     all.addAll(MODEL.all());
-    all.addAll(List.of(PUNCTUATE, SERIES_TIMEOUT, COMPLETED_RETENTION, EMIT_RLE, MAX_PIXELS));
+    all.addAll(List.of(PUNCTUATE, SERIES_TIMEOUT, COMPLETED_RETENTION, EMIT_RLE, MAX_PIXELS, BEFORE_MANIFEST));
     return all;
   }
 
@@ -72,6 +77,10 @@ public final class SegmenterMain {
     } catch (ConfigException e) {
       LOG.error("segmenter cannot start: {}", e.getMessage());
       code = 2;
+    } catch (ModelLoadException e) {
+      // The message names the card or file and the fix; a stack trace would only bury it.
+      LOG.error("segmenter cannot start: {}", e.getMessage());
+      code = 1;
     } catch (Exception e) {
       LOG.error("segmenter failed: {}", e.getMessage(), e);
       code = 1;
@@ -84,7 +93,8 @@ public final class SegmenterMain {
     long[] shape = card.itemInputShape();
     var pre = card.preprocessing();
     return new SegmenterSpec((int) shape[1], (int) shape[2], pre.huWindow().get(0).floatValue(),
-        pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(), new ModelRef(card.name(), card.version(), card.sha256()));
+        pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(),
+        new ModelRef(card.name(), card.version(), card.sha256()), card.ordersLevels());
   }
 
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
@@ -97,6 +107,8 @@ public final class SegmenterMain {
     BatchingPredictor predictor = null;
     try {
       SegmenterSpec spec = spec(model.card());
+      LOG.info("level ordering over each series: {}", spec.orderLevels() ? LevelOrdering.NAME
+          : "none (the card has no postprocessing.level_ordering)");
       predictor = BatchingPredictor.start(model, MODEL.batchingConfig(settings));
       List<Topic<?>> all = List.of(topics.slices(), topics.series(), topics.masks(), topics.deadLetters());
       TopicAdmin.ensureTopics(kafka.clientProperties(), all, kafka.partitions(), kafka.replicationFactor(),
@@ -106,9 +118,9 @@ public final class SegmenterMain {
       SchemaCheck.registerValueSchemas(registry, List.of(topics.masks(), topics.deadLetters()));
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       predictor.bindTo(metrics);
-      SegmenterConfig config = new SegmenterConfig(settings.get(MODEL.batchSize), settings.get(PUNCTUATE),
+      SegmenterConfig config = new SegmenterConfig(settings.get(MODEL.batchSize), MODEL.maxInFlight(settings), settings.get(PUNCTUATE),
           settings.get(SERIES_TIMEOUT), settings.get(COMPLETED_RETENTION), settings.get(EMIT_RLE),
-          settings.get(MAX_PIXELS));
+          settings.get(MAX_PIXELS), settings.get(BEFORE_MANIFEST));
       StreamsRunner runner = new StreamsRunner("segmenter",
           SegmenterTopology.buildTopology(config, spec, topics, new ModelSliceSegmenter(predictor, spec.height(),
               spec.width()), registry, kafka.registryConfig()),

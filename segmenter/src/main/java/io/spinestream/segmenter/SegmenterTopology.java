@@ -1,5 +1,6 @@
 package io.spinestream.segmenter;
 
+import io.spinestream.common.streams.InFlightBudget;
 import io.spinestream.common.streams.PoisonGuard;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.SeriesManifest;
@@ -32,14 +33,22 @@ public final class SegmenterTopology {
     Topology topology = new Topology();
     topology.addSource("slices", new StringDeserializer(), new ByteArrayDeserializer(), topics.slices().name());
     topology.addSource("series", new StringDeserializer(), new ByteArrayDeserializer(), topics.series().name());
-    topology.addProcessor("collect", () -> new SliceCollector(config, spec, topics, segmenter,
+    // One budget for every task of this instance: they all feed the same predictor.
+    InFlightBudget budget = new InFlightBudget(config.maxInFlight());
+    topology.addProcessor("collect", () -> new SliceCollector(config, spec, topics, segmenter, budget,
         new PoisonGuard<>(SliceCollector.STAGE, slices), new PoisonGuard<>(SliceCollector.STAGE, manifests)),
         "slices", "series");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SLICE_STORE),
         Serdes.String(), PreparedSlice.SERDE), "collect");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.SERIES_STORE),
+    // The prepared slices need a disk (100 KB each at 160x160); the small per-series state (progress, results
+    // as regions, finished series) lives in memory, restored from its changelog at start like any store: a
+    // RocksDB instance per store and task costs its opening at every assignment and a memtable flush at every
+    // commit, which for these few bytes bought nothing.
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.SERIES_STORE),
         Serdes.String(), SeriesProgress.SERDE), "collect");
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SliceCollector.COMPLETED_STORE),
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.RESULT_STORE),
+        Serdes.String(), SegmentedSlice.SERDE), "collect");
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(SliceCollector.COMPLETED_STORE),
         Serdes.String(), Serdes.Long()), "collect");
     topology.addSink(SliceCollector.MASKS_SINK, topics.masks().name(), Topic.KEY_SERDE.serializer(), values, "collect");
     topology.addSink(SliceCollector.DEAD_LETTER_SINK, topics.deadLetters().name(), Topic.KEY_SERDE.serializer(), values,

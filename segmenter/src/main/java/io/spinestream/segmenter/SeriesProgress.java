@@ -16,8 +16,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Where a series stands in the segmenter: its manifest once it came (the z order), how many of the
- * manifest's slices are in, and the next slice index to segment. Masks for indices below {@code next} were
- * emitted in earlier transactions, so after a restart segmentation resumes at {@code next}.
+ * manifest's slices are in, and how far along the z order every slice has a result computed with its
+ * manifest neighbours ({@code next}): the masks leave once it reaches the slice count. After a restart
+ * segmentation resumes at {@code next}, reusing the stored results that are still valid.
  */
 final class SeriesProgress {
   private static final byte FORMAT = 1;

@@ -1,11 +1,13 @@
 package io.spinestream.segmenter;
 
-import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs the segmentation model: 2.5D inputs (3 x H x W, normalised, channel-major) in, one label map
- * (H x W, argmax over the classes) per input out, in order.
+ * Runs the segmentation model: one 2.5D input (3 x H x W, normalised, channel-major) in, its label map
+ * (H x W, argmax over the classes) out. {@link #submit} hands the input over without waiting for the model
+ * (the stream thread calls it and takes the result back at a later punctuation); inputs submitted together
+ * may run as one batch.
  */
 public interface SliceSegmenter {
-  List<byte[]> segment(List<float[]> inputs);
+  CompletableFuture<byte[]> submit(float[] input);
 }

@@ -1,7 +1,9 @@
 package io.spinestream.segmenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.spinestream.common.streams.RetryLaterException;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.DeadLetter;
 import io.spinestream.events.LabelRegion;
@@ -24,6 +26,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -42,38 +45,115 @@ class SegmenterTopologyTest {
   private static final int SIZE = 16;
   private static final ModelRef MODEL = new ModelRef("segmenter-test", "1.0.0", "ab".repeat(32));
   private static final SegmenterSpec SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f, new float[] {0, 0, 0},
-      new float[] {1, 1, 1}, MODEL);
-  private static final SegmenterConfig CONFIG = new SegmenterConfig(4, Duration.ofMillis(10), Duration.ofMinutes(5),
-      Duration.ofHours(1), true, 1024 * 1024);
+      new float[] {1, 1, 1}, MODEL, false);
+  private static final SegmenterSpec ORDERING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
+      new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
+  /** At most 4 slices in flight at the model. */
+  private static final SegmenterConfig CONFIG = new SegmenterConfig(4, 4, Duration.ofMillis(10), Duration.ofMinutes(5),
+      Duration.ofHours(1), true, 1024 * 1024, true);
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
 
   /**
-   * Stands in for the model: reads back which slice each channel came from (every slice is a constant
-   * 100 * index HU, so the windowed value gives the index) and labels the top half of the mask with
-   * (index % 7) + 1, so a test can see the channels and the mapping of boxes.
+   * Stands in for the model: answers each input with {@link #map}, at once, or, while {@link #hold} is set,
+   * only when the test completes the future (as a model still running would).
    */
-  static final class ChannelReadingSegmenter implements SliceSegmenter {
-    final List<int[]> channels = new ArrayList<>();
-    final List<Integer> batchSizes = new ArrayList<>();
+  abstract static class FakeSegmenter implements SliceSegmenter {
+    final List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+    final List<byte[]> answers = new ArrayList<>();
+    boolean hold;
+
+    abstract byte[] map(float[] input);
 
     @Override
-    public List<byte[]> segment(List<float[]> inputs) {
-      batchSizes.add(inputs.size());
-      List<byte[]> maps = new ArrayList<>();
+    public CompletableFuture<byte[]> submit(float[] input) {
+      byte[] answer = map(input);
+      CompletableFuture<byte[]> future = hold ? new CompletableFuture<>() : CompletableFuture.completedFuture(answer);
+      futures.add(future);
+      answers.add(answer);
+      return future;
+    }
+
+    void complete(int submission) {
+      futures.get(submission).complete(answers.get(submission));
+    }
+
+    /** The slice index of an input's middle channel: slice k is a constant 100 * k HU. */
+    static int index(float[] input, int channel) {
+      return Math.round((input[channel * SIZE * SIZE] * 4000f - 1000f) / 100f);
+    }
+  }
+
+  /**
+   * Reads back which slice each channel came from and labels the top half of the mask with (index % 7) + 1,
+   * so a test can see the channels and the mapping of boxes.
+   */
+  static final class ChannelReadingSegmenter extends FakeSegmenter {
+    final List<int[]> channels = new ArrayList<>();
+
+    @Override
+    byte[] map(float[] input) {
       int pixels = SIZE * SIZE;
-      for (float[] input : inputs) {
-        int[] indices = new int[3];
-        for (int c = 0; c < 3; c++) {
-          indices[c] = Math.round((input[c * pixels] * 4000f - 1000f) / 100f);
-        }
-        channels.add(indices);
-        byte[] map = new byte[pixels];
-        for (int p = 0; p < pixels / 2; p++) {
-          map[p] = (byte) (indices[1] % 7 + 1);
-        }
-        maps.add(map);
+      int[] indices = new int[3];
+      for (int c = 0; c < 3; c++) {
+        indices[c] = index(input, c);
       }
-      return maps;
+      channels.add(indices);
+      byte[] map = new byte[pixels];
+      for (int p = 0; p < pixels / 2; p++) {
+        map[p] = (byte) (indices[1] % 7 + 1);
+      }
+      return map;
+    }
+  }
+
+  /**
+   * Stands in for a model that names one slice's level wrongly: slice k (read back from the middle channel,
+   * as above) gets the top half of its mask labelled {@code LEVELS[k]}; slice 4, which the model calls C3
+   * between two C6 slices, also has its last pixel labelled C6, and the atlas slice (8) one dens pixel (C2)
+   * in the bottom half.
+   */
+  static final class WrongLevelSegmenter extends FakeSegmenter {
+    /** By z index, 0 the most inferior: thoracic at the bottom, the atlas at the top. */
+    static final int[] LEVELS = {8, 7, 7, 6, 3, 6, 5, 5, 1};
+
+    @Override
+    byte[] map(float[] input) {
+      int pixels = SIZE * SIZE;
+      int index = index(input, 1);
+      byte[] map = new byte[pixels];
+      for (int p = 0; p < pixels / 2; p++) {
+        map[p] = (byte) LEVELS[index];
+      }
+      if (index == 4) {
+        map[pixels - 1] = 6;
+      }
+      if (index == 8) {
+        map[pixels / 2] = 2;
+      }
+      return map;
+    }
+  }
+
+  /**
+   * Writes the slice indices of its three channels into the mask as pixel counts: c0 + 1 pixels of label 1,
+   * c1 + 1 of label 2, c2 + 1 of label 3, so each emitted mask says which neighbours it was computed with.
+   */
+  static final class NeighbourCountingSegmenter extends FakeSegmenter {
+    @Override
+    byte[] map(float[] input) {
+      byte[] map = new byte[SIZE * SIZE];
+      int p = 0;
+      for (int c = 0; c < 3; c++) {
+        for (int k = 0; k <= index(input, c); k++) {
+          map[p++] = (byte) (c + 1);
+        }
+      }
+      return map;
+    }
+
+    /** The channel indices a mask was computed from. */
+    static int[] channels(SliceMask mask) {
+      return mask.getRegions().stream().mapToInt(r -> r.getPixelCount() - 1).toArray();
     }
   }
 
@@ -89,12 +169,23 @@ class SegmenterTopologyTest {
   @BeforeEach
   void start() {
     serializer.configure(Map.of(), false);
+    start(SPEC, model);
+  }
+
+  private void start(SegmenterSpec spec, SliceSegmenter segmenter) {
+    start(CONFIG, spec, segmenter);
+  }
+
+  private void start(SegmenterConfig config, SegmenterSpec spec, SliceSegmenter segmenter) {
+    if (driver != null) {
+      driver.close();
+    }
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "segmenter-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(CONFIG, SPEC, TOPICS, model, registry, Map.of()),
-        props, T0);
+    driver = new TopologyTestDriver(SegmenterTopology.buildTopology(config, spec, TOPICS, segmenter, registry,
+        Map.of()), props, T0);
     slices = driver.createInputTopic(Topics.SLICES.name(), new StringSerializer(), new ByteArraySerializer());
     series = driver.createInputTopic(Topics.SERIES.name(), new StringSerializer(), new ByteArraySerializer());
     masks = driver.createOutputTopic(Topics.MASKS.name(), new StringDeserializer(),
@@ -163,7 +254,6 @@ class SegmenterTopologyTest {
     assertThat(model.channels.get(0)).containsExactly(0, 0, 1);
     assertThat(model.channels.get(4)).containsExactly(3, 4, 5);
     assertThat(model.channels.get(8)).containsExactly(7, 8, 8);
-    assertThat(model.batchSizes).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(4));
 
     SliceMask third = out.get(3);
     assertThat(third.getSopInstanceUid()).isEqualTo("1.2.3.1.3");
@@ -218,5 +308,180 @@ class SegmenterTopologyTest {
     assertThat(letters.get(2).getReason()).contains("1 of 3 slices in");
     assertThat(masks.isEmpty()).isTrue();
     assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void shouldEmitMasksOnlyOnceTheWholeSeriesIsSegmentedWithTheLevelsOrdered() {
+    start(ORDERING_SPEC, new WrongLevelSegmenter());
+    for (int k = 8; k >= 0; k--) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    // Each punctuation takes back what the model finished and hands it the next (at most 4) slices.
+    runPunctuations(2);
+    assertThat(masks.isEmpty()).as("4 of 9 slices segmented").isTrue();
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(4);
+    runPunctuations(1);
+    assertThat(masks.isEmpty()).as("8 of 9 slices segmented").isTrue();
+    runPunctuations(1);
+
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(out).extracting(m -> m.getRegions().get(0).getLabel()).containsExactly(8, 7, 7, 6, 6, 6, 5, 5, 1);
+    // The C3 slice between two C6 slices is C6: its 128 + 1 pixels in one region, the union of both boxes.
+    assertThat(out.get(4).getRegions()).containsExactly(new LabelRegion(6, "C6", 129, new PixelBox(0, 0, 64, 48)));
+    assertThat(out.get(4).getMask().getLengths()).containsExactly(128, 127, 1);
+    assertThat(bytes(out.get(4).getMask().getLabels())).containsExactly(6, 0, 6);
+    // The atlas keeps its dens.
+    assertThat(out.get(8).getRegions()).containsExactly(new LabelRegion(1, "C1", 128, new PixelBox(0, 0, 64, 24)),
+        new LabelRegion(2, "C2", 1, new PixelBox(0, 24, 4, 27)));
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).as("results freed")
+        .isZero();
+    assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void shouldLeaveMasksAsTheModelGaveThemWhenTheCardHasNoLevelOrdering() {
+    start(SPEC, new WrongLevelSegmenter());
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    runPunctuations(4);
+
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(m -> m.getRegions().get(0).getLabel()).containsExactly(8, 7, 7, 6, 3, 6, 5, 5, 1);
+    assertThat(out.get(4).getRegions()).containsExactly(new LabelRegion(3, "C3", 128, new PixelBox(0, 0, 64, 24)),
+        new LabelRegion(6, "C6", 1, new PixelBox(60, 45, 64, 48)));
+    assertThat(out.get(4).getMask().getLengths()).containsExactly(128, 127, 1);
+    assertThat(bytes(out.get(4).getMask().getLabels())).containsExactly(3, 0, 6);
+  }
+
+  @Test
+  void shouldKeepAtMostMaxInFlightSlicesAtTheModelAndTakeResultsBackInOrder() {
+    model.hold = true;
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 9);
+    runPunctuations(3);
+    assertThat(model.futures).as("handed to the model while it runs").hasSize(4);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isZero();
+
+    model.complete(1);
+    runPunctuations(1);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries())
+        .as("slice 1 is done, slice 0 is not: nothing is taken back out of order").isZero();
+    assertThat(model.futures).hasSize(4);
+
+    model.complete(0);
+    model.complete(2);
+    runPunctuations(1);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(3);
+    assertThat(model.futures).as("room for three more").hasSize(7);
+
+    model.hold = false;
+    IntStream.range(3, 7).forEach(model::complete);
+    runPunctuations(3);
+    assertThat(masks.readValuesToList()).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(model.futures).as("every slice handed over exactly once").hasSize(9);
+  }
+
+  @Test
+  void shouldRetryLaterWhenTheModelFails() {
+    model.hold = true;
+    for (int k = 0; k < 3; k++) {
+      sendSlice("1.2.3", k);
+    }
+    sendManifest("1.2.3", 3);
+    runPunctuations(1);
+    model.futures.get(0).completeExceptionally(new IllegalStateException("native error"));
+    assertThatThrownBy(() -> runPunctuations(1))
+        .satisfies(e -> assertThat(causes(e)).as("%s", e).hasAtLeastOneElementOfType(RetryLaterException.class));
+    assertThat(masks.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSegmentSlicesBeforeTheManifestWhenTheirNeighboursLookFinal() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    start(SPEC, early);
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(4);
+    assertThat(early.futures).as("the seven inner slices; the edges wait for the manifest").hasSize(7);
+    assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).isEqualTo(7);
+    assertThat(masks.isEmpty()).as("no mask before the manifest").isTrue();
+
+    sendManifest("1.2.3", 9);
+    runPunctuations(2);
+    assertThat(early.futures).as("only the two edges were left").hasSize(9);
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).extracting(SliceMask::getSliceIndex).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    for (SliceMask mask : out) {
+      int i = mask.getSliceIndex();
+      assertThat(NeighbourCountingSegmenter.channels(mask)).as("slice %d", i)
+          .containsExactly(Math.max(0, i - 1), i, Math.min(8, i + 1));
+    }
+  }
+
+  @Test
+  void shouldSegmentAgainWhatWasSegmentedEarlyWithNeighboursTheManifestDoesNotHave() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    start(SPEC, early);
+    for (int k = 0; k < 9; k += 2) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(2);
+    assertThat(early.futures).as("2, 4 and 6 look complete with even spacing").hasSize(3);
+    for (int k = 1; k < 9; k += 2) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(2);
+    assertThat(early.futures).as("the odd slices now; the even ones are not guessed twice").hasSize(7);
+    sendManifest("1.2.3", 9);
+    runPunctuations(4);
+
+    assertThat(early.futures).as("2, 4 and 6 again, with their true neighbours, and the edges").hasSize(12);
+    List<SliceMask> out = masks.readValuesToList();
+    assertThat(out).hasSize(9);
+    for (SliceMask mask : out) {
+      int i = mask.getSliceIndex();
+      assertThat(NeighbourCountingSegmenter.channels(mask)).as("slice %d", i)
+          .containsExactly(Math.max(0, i - 1), i, Math.min(8, i + 1));
+    }
+  }
+
+  @Test
+  void shouldWaitForTheManifestWhenSegmentingEarlyIsOff() {
+    NeighbourCountingSegmenter early = new NeighbourCountingSegmenter();
+    SegmenterConfig off = new SegmenterConfig(4, 4, Duration.ofMillis(10), Duration.ofMinutes(5), Duration.ofHours(1),
+        false, 1024 * 1024, false);
+    driver.close();
+    driver = null;
+    start(off, SPEC, early);
+    for (int k = 0; k < 9; k++) {
+      sendSlice("1.2.3", k);
+    }
+    runPunctuations(3);
+    assertThat(early.futures).isEmpty();
+    sendManifest("1.2.3", 9);
+    runPunctuations(4);
+    assertThat(early.futures).hasSize(9);
+    assertThat(masks.readValuesToList()).hasSize(9);
+  }
+
+  private static List<Throwable> causes(Throwable error) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable e = error; e != null && !chain.contains(e); e = e.getCause()) {
+      chain.add(e);
+    }
+    return chain;
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
   }
 }

@@ -1,5 +1,7 @@
 package io.spinestream.common.imaging;
 
+import java.nio.ShortBuffer;
+
 /**
  * The image preprocessing of the model contract (models/README.md), identical to what training does in
  * PyTorch: Hounsfield units windowed to [0, 1], then resized with
@@ -25,6 +27,26 @@ public final class Preprocess {
       int outRow = (y - y0) * width;
       for (int x = x0; x < x1; x++) {
         float v = hu[row + x];
+        v = v < low ? low : (v > high ? high : v);
+        out[outRow + x - x0] = (v - low) / range;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@link #window(short[], int, int, int, int, int, float, float)} reading the HU from a buffer (e.g. a
+   * little-endian view of stored bytes), so that cutting a small box does not first convert the whole slice.
+   */
+  public static float[] window(ShortBuffer hu, int columns, int x0, int y0, int x1, int y1, float low, float high) {
+    int width = x1 - x0;
+    float[] out = new float[width * (y1 - y0)];
+    float range = high - low;
+    for (int y = y0; y < y1; y++) {
+      int row = y * columns;
+      int outRow = (y - y0) * width;
+      for (int x = x0; x < x1; x++) {
+        float v = hu.get(row + x);
         v = v < low ? low : (v > high ? high : v);
         out[outRow + x - x0] = (v - low) / range;
       }
@@ -79,6 +101,12 @@ public final class Preprocess {
   /** Window then resize a rectangle of an HU image: one channel of a model input. */
   public static float[] windowAndResize(short[] hu, int columns, int x0, int y0, int x1, int y1, float low, float high,
       int dstHeight, int dstWidth) {
+    return resizeBilinear(window(hu, columns, x0, y0, x1, y1, low, high), y1 - y0, x1 - x0, dstHeight, dstWidth);
+  }
+
+  /** {@link #windowAndResize(short[], int, int, int, int, int, float, float, int, int)} from a buffer. */
+  public static float[] windowAndResize(ShortBuffer hu, int columns, int x0, int y0, int x1, int y1, float low,
+      float high, int dstHeight, int dstWidth) {
     return resizeBilinear(window(hu, columns, x0, y0, x1, y1, low, high), y1 - y0, x1 - x0, dstHeight, dstWidth);
   }
 }

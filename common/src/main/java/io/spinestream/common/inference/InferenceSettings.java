@@ -15,6 +15,7 @@ public final class InferenceSettings {
   public final Setting<Integer> batchSize;
   public final Setting<Duration> batchMaxDelay;
   public final Setting<Path> cacheDir;
+  public final Setting<Integer> inFlightBatches;
 
   public InferenceSettings(String service, String defaultCard) {
     modelCard = Setting.path(service + ".model.card", defaultCard,
@@ -30,10 +31,22 @@ public final class InferenceSettings {
         "how long a batch waits to fill up");
     cacheDir = Setting.path(service + ".djl.cache.dir", null,
         "where libtorch is unpacked on first start (default ~/.djl.ai or DJL_CACHE_DIR)").optionalValue();
+    // Up to QUEUED_BATCHES, so that handing work to the model never blocks the stream thread.
+    inFlightBatches = Setting.integer(service + ".inflight.batches", 2,
+        "batches handed to the model and not yet taken back, at most, over all the service's tasks (keeps the"
+            + " model busy between punctuations; at least workers + 1)").between(1, QUEUED_BATCHES);
   }
 
+  /** The predictor's queue holds this many full batches. */
+  static final int QUEUED_BATCHES = 8;
+
   public List<Setting<?>> all() {
-    return List.of(modelCard, device, threads, workers, batchSize, batchMaxDelay, cacheDir);
+    return List.of(modelCard, device, threads, workers, batchSize, batchMaxDelay, cacheDir, inFlightBatches);
+  }
+
+  /** Items the stream thread may have handed to the model and not taken back: in-flight batches x batch size. */
+  public int maxInFlight(Settings settings) {
+    return settings.get(inFlightBatches) * settings.get(batchSize);
   }
 
   public EngineConfig engineConfig(Settings settings) {
@@ -42,6 +55,6 @@ public final class InferenceSettings {
 
   public BatchingConfig batchingConfig(Settings settings) {
     int batch = settings.get(batchSize);
-    return new BatchingConfig(settings.get(workers), batch, settings.get(batchMaxDelay), batch * 8);
+    return new BatchingConfig(settings.get(workers), batch, settings.get(batchMaxDelay), batch * QUEUED_BATCHES);
   }
 }

@@ -32,6 +32,7 @@ public record ModelCard(
     Preprocessing preprocessing,
     Output output,
     JsonNode labels,
+    Postprocessing postprocessing,
     JsonNode crop,
     JsonNode training,
     JsonNode metrics) {
@@ -40,6 +41,12 @@ public record ModelCard(
   public static final String TASK_SEGMENTATION = "segmentation-2.5d";
   /** Stage 2: per-vertebra fracture classifier, input {@code [N,24,3,H,W]}. */
   public static final String TASK_VERTEBRA_FRACTURE = "vertebra-fracture";
+
+  /**
+   * {@code postprocessing.level_ordering} of a segmenter: the study-level rule that names each slice's level
+   * monotonically along z (models/README.md, the contract; Python {@code contract.level_states}).
+   */
+  public static final String LEVEL_ORDERING_MONOTONE_V1 = "monotone-levels-v1";
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -70,6 +77,15 @@ public record ModelCard(
       return out;
     }
   }
+
+  /**
+   * What is done to the model's output before it leaves the service. Optional as a whole and per key, so
+   * cards exported before a rule existed still load (and run without it).
+   *
+   * @param levelOrdering absent or empty: none; {@link #LEVEL_ORDERING_MONOTONE_V1}: the monotone level rule
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Postprocessing(@JsonProperty("level_ordering") String levelOrdering) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Output(List<Long> shape, JsonNode meaning) {}
@@ -132,7 +148,18 @@ public record ModelCard(
     } else {
       checkPreprocessing(problems);
     }
+    String ordering = postprocessing == null ? null : postprocessing.levelOrdering();
+    if (ordering != null && !ordering.isEmpty() && !ordering.equals(LEVEL_ORDERING_MONOTONE_V1)) {
+      // A rule this version does not know would silently give other masks than training measured: refuse.
+      problems.add("\"postprocessing.level_ordering\" is '" + ordering + "', which this version does not know"
+          + " (known: '" + LEVEL_ORDERING_MONOTONE_V1 + "', or absent for none)");
+    }
     return problems;
+  }
+
+  /** Whether the card asks for the monotone level ordering of a series' masks. */
+  public boolean ordersLevels() {
+    return postprocessing != null && LEVEL_ORDERING_MONOTONE_V1.equals(postprocessing.levelOrdering());
   }
 
   /** The .pt file, relative to the card's folder unless absolute. */

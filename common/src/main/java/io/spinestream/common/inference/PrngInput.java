@@ -4,7 +4,8 @@ package io.spinestream.common.inference;
  * The portable pseudo-random input that golden files, parity tests and benchmarks feed to a model, so that
  * Java and Python produce bit-identical inputs without shipping them.
  *
- * <p>The one definition (mirrored in {@code common/src/test/python/export_tiny_models.py}): xorshift32 with
+ * <p>The one definition (mirrored in Python by {@code prng_values} of {@code models/spinestream_models/export.py},
+ * which the tests' and benchmarks' scripts import): xorshift32 with
  * state {@code x = seed} (a non-zero unsigned 32-bit integer); for each value, in C order:
  * {@code x ^= x << 13; x ^= x >>> 17; x ^= x << 5} (modulo 2^32), then {@code value = (x >>> 8) / 2^24} as
  * float32, in [0, 1). A batch-B input is the first {@code B * itemSize} values of the stream, so the first

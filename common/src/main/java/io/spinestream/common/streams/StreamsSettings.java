@@ -17,6 +17,8 @@ public final class StreamsSettings {
   public final Setting<Path> stateDir;
   public final Setting<Integer> threads;
   public final Setting<Duration> commitInterval;
+  public final Setting<Duration> pollInterval;
+  public final Setting<Duration> fetchMaxWait;
   public final Setting<Duration> startTimeout;
   public final Setting<Duration> closeTimeout;
   public final Setting<String> httpHost;
@@ -30,6 +32,20 @@ public final class StreamsSettings {
     threads = Setting.integer(service + ".threads", 1, "stream threads").between(1, 64);
     commitInterval = Setting.millis(service + ".commit.interval.ms", 100L,
         "how often transactions commit (exactly-once): latency vs overhead");
+    // Kafka Streams' own default (100 ms) is the longest a stream thread waits in poll() once its input is
+    // drained, and wall-clock punctuators (where the services take back inference results and hand out new
+    // work) run only between polls: at 100 ms the model idled most of the time (bench/results).
+    pollInterval = Setting.millis(service + ".poll.ms", 10L,
+        "longest wait for new records before punctuators and commits run again (Kafka Streams poll.ms)")
+        .must(d -> d.toMillis() >= 1 && d.toMillis() <= 10_000, "must be between 1 and 10000 ms");
+    // A consumer has one fetch in flight per broker; a partition assigned or resumed (after its state is
+    // restored) waits for it, and the broker holds a fetch of partitions without new data up to
+    // fetch.max.wait.ms (Kafka's default 500): restoring empty changelogs and starting on an assignment took
+    // about a second per task wave here. Idle, each consumer then asks the broker every this many ms.
+    fetchMaxWait = Setting.millis(service + ".fetch.max.wait.ms", 50L,
+        "longest the broker holds a fetch without new data, for the service's main and restore consumers (Kafka"
+            + " fetch.max.wait.ms)").must(d -> d.toMillis() >= 1 && d.toMillis() <= 10_000,
+        "must be between 1 and 10000 ms");
     startTimeout = Setting.millis(service + ".start.timeout.ms", 120_000L, "how long to wait for RUNNING at start");
     closeTimeout = Setting.millis(service + ".close.timeout.ms", 30_000L, "how long a stop may take");
     httpHost = Setting.string(service + ".http.host", "127.0.0.1", "address of /health and /metrics");
@@ -38,7 +54,8 @@ public final class StreamsSettings {
   }
 
   public List<Setting<?>> all() {
-    return List.of(applicationId, stateDir, threads, commitInterval, startTimeout, closeTimeout, httpHost, httpPort);
+    return List.of(applicationId, stateDir, threads, commitInterval, pollInterval, fetchMaxWait, startTimeout,
+        closeTimeout, httpHost, httpPort);
   }
 
   /**
@@ -52,6 +69,10 @@ public final class StreamsSettings {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(threads));
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(stateDir).toAbsolutePath().toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(commitInterval).toMillis());
+    props.put(StreamsConfig.POLL_MS_CONFIG, settings.get(pollInterval).toMillis());
+    long fetchWait = settings.get(fetchMaxWait).toMillis();
+    props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) fetchWait);
+    props.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) fetchWait);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRecordBytes + 64 * 1024);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");

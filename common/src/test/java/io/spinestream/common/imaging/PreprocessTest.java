@@ -28,6 +28,25 @@ class PreprocessTest {
     assertThat(corner).containsExactly(1f, 500f / 1800f);
   }
 
+  @Test
+  void shouldCutTheSameBoxFromAnArrayAndFromALittleEndianBuffer() {
+    int rows = 37;
+    int columns = 53;
+    short[] hu = new short[rows * columns];
+    Random random = new Random(11);
+    ByteBuffer bytes = ByteBuffer.allocate(hu.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < hu.length; i++) {
+      hu[i] = (short) (random.nextInt(4000) - 1500);
+      bytes.putShort(hu[i]);
+    }
+    bytes.flip();
+    float[] fromArray = Preprocess.windowAndResize(hu, columns, 5, 7, 41, 30, -500, 1300, 24, 24);
+    float[] fromBuffer = Preprocess.windowAndResize(bytes.asShortBuffer(), columns, 5, 7, 41, 30, -500, 1300, 24,
+        24);
+    assertThat(fromBuffer).containsExactly(fromArray);
+    assertThat(fromArray).as("not all clipped to one value").contains(0f, 1f).hasSizeGreaterThan(2);
+  }
+
   @ParameterizedTest
   @CsvSource({"512,512,160,160", "256,256,320,320", "37,53,112,112", "300,180,24,40", "7,7,7,7", "512,512,1,1"})
   void shouldResizeExactlyLikeTorchBilinearWithoutAlignCorners(int h, int w, int oh, int ow) throws Exception {

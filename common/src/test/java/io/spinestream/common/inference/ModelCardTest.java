@@ -72,4 +72,30 @@ class ModelCardTest {
     assertThat(card.outputShapeMatches(new long[] {2, 8, 100, 100}, 2)).isFalse();
     assertThat(card.outputShapeMatches(new long[] {1, 9, 100, 100}, 2)).isFalse();
   }
+
+  @Test
+  void shouldApplyTheLevelOrderingOnlyWhenTheCardNamesIt(@TempDir Path dir) throws Exception {
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("none.json"), VALID)).ordersLevels())
+        .as("no postprocessing section").isFalse();
+    String empty = VALID.replace("\"labels\"", "\"postprocessing\": {\"level_ordering\": \"\"}, \"labels\"");
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("empty.json"), empty)).ordersLevels())
+        .as("empty rule").isFalse();
+    String other = VALID.replace("\"labels\"", "\"postprocessing\": {\"smoothing\": 3}, \"labels\"");
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("other.json"), other)).ordersLevels())
+        .as("a postprocessing section without the key").isFalse();
+    String monotone = VALID.replace("\"labels\"",
+        "\"postprocessing\": {\"level_ordering\": \"monotone-levels-v1\"}, \"labels\"");
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("monotone.json"), monotone)).ordersLevels()).isTrue();
+  }
+
+  @Test
+  void shouldRefuseALevelOrderingItDoesNotKnowNamingTheCardAndTheKey(@TempDir Path dir) throws Exception {
+    Path path = Files.writeString(dir.resolve("future.json"), VALID.replace("\"labels\"",
+        "\"postprocessing\": {\"level_ordering\": \"monotone-levels-v2\"}, \"labels\""));
+    assertThatThrownBy(() -> ModelCard.read(path)).isInstanceOf(ModelLoadException.class)
+        .hasMessageStartingWith("Model card " + path + " is invalid: ")
+        .hasMessageContaining("\"postprocessing.level_ordering\" is 'monotone-levels-v2'")
+        .hasMessageContaining("'monotone-levels-v1'")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
 }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class PrngInputTest {
   @Test
   void shouldProduceXorshift32ValuesAsPythonDoes() {
-    // Values printed by export_tiny_models.prng_values(1, 4) with /usr/bin/python3; 270369 is xorshift32's
+    // Values printed by spinestream_models.export.prng_values(1, 4) (models/, which export_tiny_models.py and
+    // bench_torch.py import) with /usr/bin/python3; 270369 is xorshift32's
     // first state from seed 1, and 270369 >>> 8 = 1056.
     assertThat(PrngInput.values(1, 4)).containsExactly(1056 / 16_777_216f, 0.015747427940368652f,
         0.6164040565490723f, 0.07161861658096313f);

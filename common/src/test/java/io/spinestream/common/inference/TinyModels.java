@@ -18,6 +18,8 @@ final class TinyModels {
   static final String CLS = "tiny_cls";
   static final Path PYTHON = Path.of("/usr/bin/python3");
   static final Path SCRIPT = Path.of("src/test/python/export_tiny_models.py");
+  /** The repository's models/ (Python package spinestream_models); tests run in the module's folder. */
+  static final Path MODELS = Path.of("").toAbsolutePath().getParent().resolve("models");
   /** The engine settings every test uses: the tests share one engine per JVM, and a CPU with few cores. */
   static final EngineConfig ENGINE = EngineConfig.cpu(1);
 
@@ -46,8 +48,11 @@ final class TinyModels {
     try {
       Files.createDirectories(out);
       Path log = out.resolve("export.log");
-      Process process = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), "--out", out.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), "--out", out.toString())
+          .redirectErrorStream(true).redirectOutput(log.toFile());
+      // The PRNG input comes from the models package (spinestream_models.export), its one Python definition.
+      builder.environment().put("PYTHONPATH", MODELS.toString());
+      Process process = builder.start();
       if (!process.waitFor(120, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new AssertionError("export_tiny_models.py did not finish within 120 s");
