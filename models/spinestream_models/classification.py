@@ -7,7 +7,7 @@ from typing import List, Tuple
 import torch
 import torch.nn.functional as F
 
-from . import augment, contract, nets
+from . import augment, contract, data, nets
 
 
 @dataclass
@@ -28,7 +28,7 @@ class ClsConfig:
     batch: int = 8
     epochs: int = 12
     # How the true labels reach mask_size to plan the training crops: "nearest" (what 1.1.0 learned from) or
-    # "majority" (contract.resize_labels, the segmenter's ground truth from 1.2.0 on).
+    # "majority" (contract.resize_labels, the ground truth of the quality report).
     label_resize: str = "nearest"
     lr: float = 2e-3
     weight_decay: float = 1e-2
@@ -71,7 +71,7 @@ def jitter(plan, rows, columns, n, generator, box=0.08, z=2):
 def crop_dataset(studies, config: ClsConfig, generator, log=print):
     """(windowed crops [M, 24, 3, S, S] float16, labels [M]) from the studies' ground-truth labels, planned
     exactly as the cropper plans from the segmenter's masks (labels at mask_size by config.label_resize)."""
-    resize = {"nearest": contract.resize_labels_nearest, "majority": contract.resize_labels}[config.label_resize]
+    resize = data.LABEL_RESIZE[config.label_resize]
     crops, targets = [], []
     for study in studies:
         n, rows, columns = study.hu.shape

@@ -38,10 +38,11 @@ def resize_labels(labels, height, width):
     """Label maps [..., H, W] (uint8) to the model's resolution: each model pixel takes the label that covers most
     of its source window, rows floor(d * in / out) to ceil((d + 1) * in / out) - 1 and columns alike (the windows
     of torch's adaptive average pooling), ties to the smaller label. This is how the ground truth is compared with
-    the segmenter's output (dice, crop IoU) and what the segmenter learns. Nearest neighbour (source floor(d * in /
-    out), the rule before 1.2.0) sits up to 0.8 source pixels off the centre that bilinear resizing gives the
-    image, so its labels jitter against the picture: two nearest-neighbour conventions of the same truth agree at
-    dice 0.91 only, at 160 from 256 pixels, which left no room to measure a segmenter's 0.90.
+    the segmenter's output (dice, crop IoU); SegConfig.label_resize says what a segmenter learns from. Nearest
+    neighbour (source floor(d * in / out), resize_labels_nearest) sits up to 0.8 source pixels off the centre
+    that bilinear resizing gives the image, so its labels jitter against the picture: two nearest-neighbour
+    conventions of the same truth agree at dice 0.91 only, at 160 from 256 pixels, which left no room to measure
+    a segmenter's 0.90.
     Java: io.spinestream.phantom.LabelResampling.majority."""
     shape = labels.shape
     flat = labels.reshape(-1, shape[-2], shape[-1])
@@ -56,8 +57,8 @@ def resize_labels(labels, height, width):
 
 
 def resize_labels_nearest(labels, height, width):
-    """The rule before 1.2.0: nearest neighbour, source floor(d * in / out). Kept because the shipped classifier
-    1.1.0 learned from crops planned on labels resized this way (ClsConfig.label_resize = "nearest")."""
+    """Nearest neighbour, source floor(d * in / out): the shipped segmenter learned from labels resized this way,
+    and the shipped classifier 1.1.0 from crops planned on them (SegConfig / ClsConfig.label_resize = "nearest")."""
     shape = labels.shape
     flat = labels.reshape(-1, 1, shape[-2], shape[-1]).to(torch.float32)
     out = F.interpolate(flat, size=(height, width), mode="nearest")

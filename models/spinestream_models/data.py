@@ -95,8 +95,12 @@ def read_studies(root):
     return [read_study(root, uid, labels_csv) for uid in sorted(labels_csv)]
 
 
-def segmentation_arrays(study, size, hu_window):
-    """A study at the segmenter's resolution: windowed slices [n, size, size] float16 and labels uint8."""
+LABEL_RESIZE = {"nearest": contract.resize_labels_nearest, "majority": contract.resize_labels}
+
+
+def segmentation_arrays(study, size, hu_window, label_resize="majority"):
+    """A study at the segmenter's resolution: windowed slices [n, size, size] float16 and labels uint8, resized
+    by `label_resize` ("nearest" or "majority", see LABEL_RESIZE)."""
     windowed = contract.resize_bilinear(contract.window(study.hu, *hu_window), size, size).to(torch.float16)
-    labels = contract.resize_labels(study.labels, size, size)
+    labels = LABEL_RESIZE[label_resize](study.labels, size, size)
     return windowed, labels

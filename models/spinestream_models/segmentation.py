@@ -12,7 +12,7 @@ from . import augment, contract, nets
 @dataclass
 class SegConfig:
     name: str = "spine-seg-b0w025-160"
-    version: str = "1.2.0"
+    version: str = "1.1.1"
     width: float = 0.25            # EfficientNet-B0 width multiplier (1.0 = the seed's encoder)
     decoder_width: float = 0.5     # decoder channels as a fraction of 256, 128, 64, 32, 16
     size: int = 160                # model input H = W (the seed: 320)
@@ -20,7 +20,7 @@ class SegConfig:
     mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
     std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
     batch: int = 8
-    steps: int = 3000
+    steps: int = 2200
     lr: float = 2e-3
     weight_decay: float = 1e-2
     dice_weight: float = 1.0       # loss = weighted cross entropy + dice_weight * soft dice over labels 1..8
@@ -28,6 +28,10 @@ class SegConfig:
     presence_weight: float = 0.5   # + presence_weight * BCE of the slice's label presence (training-only head)
     focus_fraction: float = 0.6    # share of slices drawn from the cervical spine (labels 1..7 present)
     seed: int = 1001
+    # How the true labels reach the model's resolution for training: "nearest" (contract.resize_labels_nearest,
+    # what 1.1.x learned from) or "majority" (contract.resize_labels, the ground truth of the quality report; the
+    # 1.2.0 experiment: no better, see models/README.md).
+    label_resize: str = "nearest"
     # The study-level rule applied to the argmax before masks leave the segmenter ("" for none).
     level_ordering: str = contract.LEVEL_ORDERING
 

@@ -26,10 +26,12 @@ CLS_SEED = 1002
 
 def train_segmenter(args):
     torch.set_num_threads(args.seg_threads)
-    config = segmentation.SegConfig(steps=args.seg_steps)
+    config = segmentation.SegConfig(steps=args.seg_steps, label_resize=args.seg_labels,
+                                    version=args.seg_version or segmentation.SegConfig.version)
     root = os.path.join(args.data, "seg")
     data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
-    volumes = [data.segmentation_arrays(s, config.size, config.hu_window) for s in data.read_studies(root)]
+    volumes = [data.segmentation_arrays(s, config.size, config.hu_window, config.label_resize)
+               for s in data.read_studies(root)]
     model = segmentation.train(config, volumes, log=lambda m: print(m, flush=True))
     save(args.checkpoints, "segmenter", model, segmentation.config_dict(config))
 
@@ -58,7 +60,10 @@ def main(argv=None):
     parser.add_argument("--checkpoints", default="build/checkpoints")
     parser.add_argument("--matrix", type=int, default=256, help="phantom matrix (rows = columns)")
     parser.add_argument("--seg-studies", type=int, default=60)
-    parser.add_argument("--seg-steps", type=int, default=3000)
+    parser.add_argument("--seg-steps", type=int, default=segmentation.SegConfig.steps)
+    parser.add_argument("--seg-labels", choices=sorted(data.LABEL_RESIZE), default=segmentation.SegConfig.label_resize,
+                        help="how the segmenter's training labels are resized (nearest: what the shipped model learned)")
+    parser.add_argument("--seg-version", help="the segmenter card's version (give one when changing the defaults)")
     parser.add_argument("--cls-studies", type=int, default=100)
     parser.add_argument("--cls-epochs", type=int, default=12)
     parser.add_argument("--eval-studies", type=int, default=60)

@@ -20,6 +20,7 @@ import io.spinestream.events.StudyScore;
 import io.spinestream.events.Vertebra;
 import io.spinestream.events.VertebraCrop;
 import io.spinestream.events.VertebraScore;
+import io.spinestream.phantom.LabelResampling;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.RenderedStudy;
 import io.spinestream.schemas.Topic;
@@ -59,7 +60,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Input: phantom studies ingested by the producer (slices, manifests), plus one {@code VertebraCrop} per
  * vertebra made from the phantoms' ground-truth labels by the crop contract (labels at the segmenter's
- * resolution by nearest neighbour, {@link MaskRegions}, {@link CropPlanner} with the card's
+ * resolution by area majority ({@link LabelResampling#majority}, contract rule 9), {@link MaskRegions}, {@link CropPlanner} with the card's
  * {@code crop} settings), so the work does not depend on how good a segmentation model is. Timed per round,
  * in turn, each round starting with a different one so that all see the same background load:
  * <ul>
@@ -170,7 +171,7 @@ final class ClassifierBenchmark {
 
   /**
    * One VertebraCrop per vertebra of every series, from the phantom's true labels by the crop contract:
-   * labels to the segmenter's resolution by nearest neighbour (as training does), the regions of
+   * labels to the segmenter's resolution by area majority (the ground truth of the quality report), the regions of
    * {@link MaskRegions}, the plan of {@link CropPlanner} with the classifier card's crop settings.
    */
   static List<VertebraCrop> groundTruthCrops(Options options, ModelCard card, List<Series> series) {
@@ -195,7 +196,7 @@ final class ClassifierBenchmark {
           throw new IllegalStateException("phantom slice " + slice.getSopInstanceUid() + " has no InstanceNumber");
         }
         // The phantom writes slice k of the rendering as InstanceNumber k + 1.
-        byte[] labels = nearest(rendered.labels(slice.getInstanceNumber() - 1), rows, columns, maskSize, maskSize);
+        byte[] labels = LabelResampling.majority(rendered.labels(slice.getInstanceNumber() - 1), rows, columns, maskSize, maskSize);
         Map<Integer, CropPlanner.Region> regions = new TreeMap<>();
         for (LabelRegion region : MaskRegions.of(labels, maskSize, maskSize, rows, columns)) {
           var box = region.getBox();
@@ -226,21 +227,6 @@ final class ClassifierBenchmark {
       }
     }
     return crops;
-  }
-
-  /** torch.nn.functional.interpolate(mode="nearest"): source index floor(d * in / out). */
-  static byte[] nearest(byte[] labels, int rows, int columns, int height, int width) {
-    byte[] out = new byte[height * width];
-    float scaleY = (float) rows / height;
-    float scaleX = (float) columns / width;
-    for (int y = 0; y < height; y++) {
-      int sy = Math.min(rows - 1, (int) Math.floor(y * scaleY));
-      for (int x = 0; x < width; x++) {
-        int sx = Math.min(columns - 1, (int) Math.floor(x * scaleX));
-        out[y * width + x] = labels[sy * columns + sx];
-      }
-    }
-    return out;
   }
 
   /** The classifier input of a crop: [24, 3, H, W], channel c of step t = slice clamp(s_t - 1 + c). */

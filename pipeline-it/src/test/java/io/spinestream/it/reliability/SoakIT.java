@@ -7,8 +7,10 @@ import io.spinestream.schemas.ItStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * period it records each service's RSS, the stream services' consumer lag and the studies sent and scored,
  * and prints them as a table. It requires: every study scored exactly once, no dead letter, no service
  * died, the lag back to (nearly) zero once the feed stops, and each service's RSS under a generous bound
- * (a leak guard, not a target: the figures show the real curve). Timing is printed, never asserted.
+ * (a leak guard, not a target: the figures show the real curve). At each third of the feed and once drained it
+ * forces a full collection in every service and records the live heap: once drained it must be back near its
+ * first value ({@link #assertLiveHeapReturns}), which RSS (a heap grown toward -Xmx) cannot show. Timing is
+ * printed, never asserted.
  */
 class SoakIT {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
@@ -50,8 +55,14 @@ class SoakIT {
           ConsumerLag lag = new ConsumerLag(pipeline.consumerGroups());
           Rss rss = new Rss(pipeline.services(), period, () -> String.format("sent %d scored %d %s",
               sentCount(sent), outcomes.scoreCount(), lag.describe(prefix)))) {
+        Map<String, Map<String, Optional<LiveHeap>>> liveHeaps = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> rssAtCheckpoint = new LinkedHashMap<>();
         long started = System.nanoTime();
         for (PhantomStudy study : studies) {
+          int index = sentCount(sent);
+          if (studyCount >= 3 && (index == studyCount / 3 || index == 2 * studyCount / 3)) {
+            checkpoint(pipeline, index + " of " + studyCount + " sent", liveHeaps, rssAtCheckpoint);
+          }
           // Every other study over C-STORE, the others through the inbox: both ways in, under load.
           if (sentCount(sent) % 2 == 1) {
             pipeline.sendOverCStore(study.seriesDirectory(), Duration.ofMinutes(2));
@@ -65,11 +76,13 @@ class SoakIT {
           long next = started + TimeUnit.SECONDS.toNanos((long) interval * sentCount(sent));
           TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
         }
+        checkpoint(pipeline, "all sent", liveHeaps, rssAtCheckpoint);
         long fedAt = System.nanoTime();
         boolean drained = outcomes.awaitScored(List.copyOf(sent), Duration.ofMinutes(Math.max(15, 2L * minutes)));
         long drainSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - fedAt);
         Map<String, OptionalLong> finalLag = awaitLagSettled(lag, Duration.ofMinutes(2));
         TimeUnit.SECONDS.sleep(10);
+        checkpoint(pipeline, "drained", liveHeaps, rssAtCheckpoint);
 
         Figures.Accounting accounting = Figures.account(sent, outcomes.scoresPerStudy(), outcomes.deadLetteredStudies());
         Map<String, Integer> reasons = outcomes.deadLettersByReason();
@@ -79,6 +92,8 @@ class SoakIT {
             .put("final consumer lag", finalLag)
             .peakRss(rss.peakMib())
             .put("RSS first third -> last third (MiB, max)", thirds(rss))
+            .block("Live heap after a full collection (jcmd GC.run), committed heap and RSS outside the heap, MiB:\n"
+                + liveHeapTable(liveHeaps, rssAtCheckpoint))
             .block("RSS per service over time, with studies sent/scored and consumer lag:\n" + rss.table(40));
         figures.print();
 
@@ -93,8 +108,63 @@ class SoakIT {
         });
         assertThat(rss.peakMib()).as("peak RSS per service (MiB)").allSatisfy((service, mib) ->
             assertThat(mib).as(service).isPositive().isLessThanOrEqualTo(RSS_BOUND_MIB));
+        assertLiveHeapReturns(liveHeaps);
       }
     }
+  }
+
+  /** Live heap after drain may exceed the first checkpoint's by this much (caches, metadata), not more. */
+  private static final long LIVE_HEAP_SLACK_MIB = Long.getLong("spine.soak.live.heap.slack.mib", 64);
+
+  /**
+   * Full collection in every service, then its live heap and RSS. Sparse on purpose: forced collections
+   * shrink heaps and would flatten the RSS curve the samples are meant to show.
+   */
+  private static void checkpoint(LivePipeline pipeline, String label, Map<String, Map<String, Optional<LiveHeap>>> heaps,
+      Map<String, Map<String, Long>> rssMib) throws InterruptedException {
+    Map<String, Optional<LiveHeap>> heap = new LinkedHashMap<>();
+    Map<String, Long> rss = new LinkedHashMap<>();
+    for (ServiceJvm service : pipeline.services()) {
+      heap.put(service.name(), LiveHeap.afterFullCollection(service.pid()));
+      rss.put(service.name(), service.rssKib().orElse(-1024) / 1024);
+    }
+    heaps.put(label, heap);
+    rssMib.put(label, rss);
+  }
+
+  private static String liveHeapTable(Map<String, Map<String, Optional<LiveHeap>>> heaps,
+      Map<String, Map<String, Long>> rssMib) {
+    StringBuilder out = new StringBuilder(String.format("%-16s", "when"));
+    List<String> services = heaps.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
+    services.forEach(s -> out.append(String.format(" %26s", s + " live/heap/outside")));
+    out.append('\n');
+    heaps.forEach((label, perService) -> {
+      out.append(String.format("%-16s", label));
+      for (String service : services) {
+        Optional<LiveHeap> heap = perService.get(service);
+        long rss = rssMib.get(label).get(service);
+        out.append(String.format(" %26s", heap.map(h -> h.usedMib() + " / " + h.committedMib() + " / "
+            + (rss - h.committedMib())).orElse("n/a")));
+      }
+      out.append('\n');
+    });
+    return out.toString();
+  }
+
+  /**
+   * A leak keeps what it holds: once the backlog has drained and the services' state is freed, the live heap
+   * must be back near where it was early in the stream (its first checkpoint), whatever the RSS curve did.
+   */
+  private static void assertLiveHeapReturns(Map<String, Map<String, Optional<LiveHeap>>> heaps) {
+    Map<String, Optional<LiveHeap>> first = heaps.values().iterator().next();
+    Map<String, Optional<LiveHeap>> drained = heaps.get("drained");
+    assertThat(drained).as("live heap measured in every service once drained (jcmd)")
+        .allSatisfy((service, heap) -> assertThat(heap).as(service).isPresent());
+    drained.forEach((service, heap) -> first.get(service).ifPresent(early -> {
+      long bound = early.usedMib() + Math.max(LIVE_HEAP_SLACK_MIB, early.usedMib() / 2);
+      assertThat(heap.get().usedMib()).as("%s live heap once drained vs %d MiB early in the stream", service,
+          early.usedMib()).isLessThanOrEqualTo(bound);
+    }));
   }
 
   /**
