@@ -177,13 +177,14 @@ final class E2eBenchmark {
     String prefix = runId + ".";
     Path runDir = options.work().resolve(runId);
     Map<String, ServiceJvm> jvms = new LinkedHashMap<>();
-    int dicomPort = freePort();
+    List<Integer> ports = freePorts(SERVICES.size() + 1);
+    int dicomPort = ports.get(SERVICES.size());
     RssSampler sampler = null;
     System.err.printf("e2e benchmark %s: %d studies (%s models), services in %s%n", runId, studies.size(),
         options.models(), runDir);
     try {
       for (String service : SERVICES) {
-        int httpPort = freePort();
+        int httpPort = ports.get(SERVICES.indexOf(service));
         jvms.put(service, ServiceJvm.start(service, service, httpPort, options.jvm(),
             serviceArgs(service, options, prefix, runId, runDir, httpPort, dicomPort, contract),
             runDir.resolve("logs").resolve(service + ".log")));
@@ -401,9 +402,18 @@ final class E2eBenchmark {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /** Distinct free ports: the sockets stay open until each has its port (one at a time can repeat a port). */
+  private static List<Integer> freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets.add(new ServerSocket(0));
+      }
+      return sockets.stream().map(ServerSocket::getLocalPort).toList();
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
     }
   }
 

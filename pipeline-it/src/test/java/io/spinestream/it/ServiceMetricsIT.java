@@ -51,11 +51,13 @@ class ServiceMetricsIT {
     PhantomStudy study = studies.get(0);
     int slices = study.slices();
     String prefix = "it-" + ItStack.runId() + "-metrics.";
+    List<String> names = List.of("producer", "segmenter", "cropper", "classifier", "dashboard");
+    List<Integer> free = freePorts(names.size() + 1);
     Map<String, Integer> ports = new LinkedHashMap<>();
-    for (String name : List.of("producer", "segmenter", "cropper", "classifier", "dashboard")) {
-      ports.put(name, freePort());
+    for (int i = 0; i < names.size(); i++) {
+      ports.put(names.get(i), free.get(i));
     }
-    int dicomPort = freePort();
+    int dicomPort = free.get(names.size());
     Path inbox = Files.createDirectories(work.resolve("inbox"));
     List<ServiceProcess> services = new ArrayList<>();
     services.add(new ServiceProcess("producer", work, "serve", "--producer.scp.port=" + dicomPort,
@@ -249,6 +251,10 @@ class ServiceMetricsIT {
   private static void awaitHealthy(ServiceProcess service, int port, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
+      // Dead first: another process answering on its port must not pass for it.
+      if (!service.alive()) {
+        throw new AssertionError(service.name() + " exited before it was healthy:\n" + service.tail());
+      }
       if (get(port, "/health") != null) {
         return;
       }
@@ -267,9 +273,22 @@ class ServiceMetricsIT {
     assertThat(process.waitFor()).as("storescu: %s", output).isZero();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * Distinct free ports: all sockets are held open until each has its port, since one socket opened and closed
+   * at a time can be given the same port twice (it happened: segmenter and cropper on one port, the segmenter
+   * exited, the cropper answered its health check).
+   */
+  private static List<Integer> freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets.add(new ServerSocket(0));
+      }
+      return sockets.stream().map(ServerSocket::getLocalPort).toList();
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
     }
   }
 }

@@ -69,6 +69,11 @@ final class ServiceProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
+  /** Whether it was started and has not exited. */
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
   /** Waits until the service logs that it runs (or fails the test with its log's tail). */
   void awaitRunning(Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
