@@ -1,6 +1,7 @@
 package io.spinestream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spinestream.common.http.FreePorts;
 import io.spinestream.common.inference.ModelCard;
 import io.spinestream.events.SeriesManifest;
 import io.spinestream.events.StudyScore;
@@ -10,7 +11,6 @@ import io.spinestream.schemas.registry.RegistryClientConfig;
 import io.spinestream.schemas.registry.SchemaRegistryClient;
 import io.spinestream.schemas.serde.AvroDeserializer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -177,7 +177,7 @@ final class E2eBenchmark {
     String prefix = runId + ".";
     Path runDir = options.work().resolve(runId);
     Map<String, ServiceJvm> jvms = new LinkedHashMap<>();
-    List<Integer> ports = freePorts(SERVICES.size() + 1);
+    List<Integer> ports = FreePorts.distinct(SERVICES.size() + 1);
     int dicomPort = ports.get(SERVICES.size());
     RssSampler sampler = null;
     System.err.printf("e2e benchmark %s: %d studies (%s models), services in %s%n", runId, studies.size(),
@@ -398,21 +398,6 @@ final class E2eBenchmark {
     for (ServiceJvm jvm : jvms.values()) {
       if (!jvm.alive()) {
         throw new IllegalStateException(jvm.name() + " stopped during the benchmark:\n" + jvm.tail());
-      }
-    }
-  }
-
-  /** Distinct free ports: the sockets stay open until each has its port (one at a time can repeat a port). */
-  private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        sockets.add(new ServerSocket(0));
-      }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
       }
     }
   }

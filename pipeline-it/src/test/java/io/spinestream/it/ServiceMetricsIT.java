@@ -2,12 +2,12 @@ package io.spinestream.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.spinestream.common.http.FreePorts;
 import io.spinestream.events.StudyScore;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomStudy;
 import io.spinestream.schemas.ItStack;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +52,7 @@ class ServiceMetricsIT {
     int slices = study.slices();
     String prefix = "it-" + ItStack.runId() + "-metrics.";
     List<String> names = List.of("producer", "segmenter", "cropper", "classifier", "dashboard");
-    List<Integer> free = freePorts(names.size() + 1);
+    List<Integer> free = FreePorts.distinct(names.size() + 1);
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (int i = 0; i < names.size(); i++) {
       ports.put(names.get(i), free.get(i));
@@ -271,24 +271,5 @@ class ServiceMetricsIT {
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor()).as("storescu: %s", output).isZero();
-  }
-
-  /**
-   * Distinct free ports: all sockets are held open until each has its port, since one socket opened and closed
-   * at a time can be given the same port twice (it happened: segmenter and cropper on one port, the segmenter
-   * exited, the cropper answered its health check).
-   */
-  private static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        sockets.add(new ServerSocket(0));
-      }
-      return sockets.stream().map(ServerSocket::getLocalPort).toList();
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
   }
 }

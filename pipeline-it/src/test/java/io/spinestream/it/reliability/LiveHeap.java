@@ -11,8 +11,7 @@ import java.util.regex.Pattern;
 /**
  * What a service JVM really holds on its heap: {@code jcmd PID GC.run} (a full collection), then
  * {@code jcmd PID GC.heap_info}. RSS alone cannot tell a leak from a heap that the collector grows toward
- * {@code -Xmx} before it collects fully; the live heap after a full collection can, and RSS minus the
- * committed heap is what lives outside the heap (libtorch, RocksDB, thread stacks, metaspace).
+ * {@code -Xmx} before it collects fully; the live heap after a full collection can.
  *
  * @param usedMib heap in use after the full collection (the live set, all generations)
  * @param committedMib heap the JVM has committed (part of RSS once touched)

@@ -92,7 +92,7 @@ class SoakIT {
             .put("final consumer lag", finalLag)
             .peakRss(rss.peakMib())
             .put("RSS first third -> last third (MiB, max)", thirds(rss))
-            .block("Live heap after a full collection (jcmd GC.run), committed heap and RSS outside the heap, MiB:\n"
+            .block("Live heap after a full collection (jcmd GC.run) / committed heap / RSS, MiB:\n"
                 + liveHeapTable(liveHeaps, rssAtCheckpoint))
             .block("RSS per service over time, with studies sent/scored and consumer lag:\n" + rss.table(40));
         figures.print();
@@ -136,15 +136,16 @@ class SoakIT {
       Map<String, Map<String, Long>> rssMib) {
     StringBuilder out = new StringBuilder(String.format("%-16s", "when"));
     List<String> services = heaps.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
-    services.forEach(s -> out.append(String.format(" %26s", s + " live/heap/outside")));
+    services.forEach(s -> out.append(String.format(" %26s", s + " live/heap/RSS")));
     out.append('\n');
     heaps.forEach((label, perService) -> {
       out.append(String.format("%-16s", label));
       for (String service : services) {
         Optional<LiveHeap> heap = perService.get(service);
         long rss = rssMib.get(label).get(service);
-        out.append(String.format(" %26s", heap.map(h -> h.usedMib() + " / " + h.committedMib() + " / "
-            + (rss - h.committedMib())).orElse("n/a")));
+        // Committed heap pages count in RSS only once touched, so RSS minus committed heap says nothing.
+        out.append(String.format(" %26s", heap.map(h -> h.usedMib() + " / " + h.committedMib() + " / " + rss)
+            .orElse("n/a")));
       }
       out.append('\n');
     });
