@@ -117,20 +117,16 @@ def export_checkpoints(checkpoints, out):
     found = [name for name in ["segmenter", "classifier"] if os.path.exists(os.path.join(checkpoints, name + ".ckpt"))]
     if not found:
         raise SystemExit("no segmenter.ckpt or classifier.ckpt in " + checkpoints)
-    if "segmenter" in found:
-        seg = torch.load(os.path.join(checkpoints, "segmenter.ckpt"))
-        seg_config = segmentation.SegConfig(**seg["config"])
-        model = segmentation.build(seg_config)
-        model.load_state_dict(seg["state_dict"])
-        cards.append(write(model, out, segmenter_card(seg_config, sum(p.numel() for p in model.parameters()),
-                                                      training=seg["config"])))
-    if "classifier" in found:
-        cls = torch.load(os.path.join(checkpoints, "classifier.ckpt"))
-        cls_config = classification.ClsConfig(**cls["config"])
-        model = classification.build(cls_config)
-        model.load_state_dict(cls["state_dict"])
-        cards.append(write(model, out, classifier_card(cls_config, sum(p.numel() for p in model.parameters()),
-                                                       training=cls["config"])))
+    kinds = {"segmenter": (segmentation.SegConfig, segmentation.build, segmenter_card),
+             "classifier": (classification.ClsConfig, classification.build, classifier_card)}
+    for name in found:
+        config_type, build, card = kinds[name]
+        checkpoint = torch.load(os.path.join(checkpoints, name + ".ckpt"))
+        config = config_type(**checkpoint["config"])
+        model = build(config)
+        model.load_state_dict(checkpoint["state_dict"])
+        cards.append(write(model, out, card(config, sum(p.numel() for p in model.parameters()),
+                                            training=checkpoint["config"])))
     return cards
 
 

@@ -1,10 +1,7 @@
 package io.spinestream.bench;
 
+import io.spinestream.common.http.LocalHttp;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +15,6 @@ import java.util.concurrent.TimeUnit;
  * {@code /health} and {@code /metrics} on a port of its own.
  */
 final class ServiceJvm implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
   private final int httpPort;
@@ -89,17 +85,7 @@ final class ServiceJvm implements AutoCloseable {
 
   /** The body of {@code GET path} when it answers 200, else null. */
   String get(String path) {
-    try {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? response.body() : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return LocalHttp.bodyIfOk(httpPort, path, Duration.ofSeconds(5));
   }
 
   String tail() {

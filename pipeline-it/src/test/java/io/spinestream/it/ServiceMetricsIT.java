@@ -3,6 +3,7 @@ package io.spinestream.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.spinestream.common.http.FreePorts;
+import io.spinestream.common.http.LocalHttp;
 import io.spinestream.events.StudyScore;
 import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomStudy;
@@ -231,17 +232,9 @@ class ServiceMetricsIT {
   }
 
   private static String get(int port, String path) {
-    try {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? response.body() : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return LocalHttp.bodyIfOk(port, path, Duration.ofSeconds(10));
   }
+
 
   private static int status(int port, String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
