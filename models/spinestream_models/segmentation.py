@@ -16,6 +16,7 @@ class SegConfig:
     width: float = 0.25            # EfficientNet-B0 width multiplier (1.0 = the seed's encoder)
     decoder_width: float = 0.5     # decoder channels as a fraction of 256, 128, 64, 32, 16
     size: int = 160                # model input H = W (the seed: 320)
+    train_crop: int = 0            # train on random train_crop x train_crop windows of the size x size slices (0: whole)
     hu_window: Tuple[float, float] = (-500.0, 1500.0)
     mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
     std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
@@ -87,8 +88,16 @@ def train(config: SegConfig, volumes, log=print):
                 i = int(focus[v][int(torch.randint(len(focus[v]), (1,), generator=generator))])
             else:
                 i = int(torch.randint(windowed.shape[0], (1,), generator=generator))
-            images.append(inputs_25d(windowed, [i])[0])
-            targets.append(labels[i])
+            image, target = inputs_25d(windowed, [i])[0], labels[i]
+            if config.train_crop:
+                # The network is fully convolutional: a window teaches it what the whole slice would, at a
+                # fraction of the cost, as long as it still holds the neck and its level landmarks.
+                y0, x0 = (int(torch.randint(config.size - config.train_crop + 1, (1,), generator=generator))
+                          for _ in range(2))
+                image = image[:, y0:y0 + config.train_crop, x0:x0 + config.train_crop]
+                target = target[y0:y0 + config.train_crop, x0:x0 + config.train_crop]
+            images.append(image)
+            targets.append(target)
         x, y = augment.augment(torch.stack(images), torch.stack(targets), generator)
         x = contract.normalise(x, config.mean, config.std)
         logits, presence = model.forward_with_presence(x)

@@ -10,6 +10,7 @@
 4. runs the quality report on held-out phantoms (results/quality.md, results/quality.json).
 """
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -28,6 +29,9 @@ def train_segmenter(args):
     torch.set_num_threads(args.seg_threads)
     config = segmentation.SegConfig(steps=args.seg_steps, label_resize=args.seg_labels,
                                     version=args.seg_version or segmentation.SegConfig.version)
+    if args.seg_size:
+        config = dataclasses.replace(config, size=args.seg_size, train_crop=args.seg_train_crop,
+                                     name="spine-seg-b0w025-%d" % args.seg_size)
     root = os.path.join(args.data, "seg")
     data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
     volumes = [data.segmentation_arrays(s, config.size, config.hu_window, config.label_resize)
@@ -39,6 +43,11 @@ def train_segmenter(args):
 def train_classifier(args):
     torch.set_num_threads(args.cls_threads)
     config = classification.ClsConfig(epochs=args.cls_epochs)
+    if args.seg_size:
+        # Crops are planned from the segmenter's masks: train on plans made at its resolution.
+        config = dataclasses.replace(config, mask_size=args.seg_size)
+    if args.cls_version:
+        config = dataclasses.replace(config, version=args.cls_version)
     root = os.path.join(args.data, "cls")
     data.generate(root, args.cls_studies, CLS_SEED, args.matrix, fracture_probability=config.train_prevalence)
     generator = torch.Generator().manual_seed(config.seed)
@@ -63,9 +72,13 @@ def main(argv=None):
     parser.add_argument("--seg-steps", type=int, default=segmentation.SegConfig.steps)
     parser.add_argument("--seg-labels", choices=sorted(data.LABEL_RESIZE), default=segmentation.SegConfig.label_resize,
                         help="how the segmenter's training labels are resized (nearest: what the shipped model learned)")
+    parser.add_argument("--seg-size", type=int, help="the segmenter's input size (default: SegConfig.size)")
+    parser.add_argument("--seg-train-crop", type=int, default=0,
+                        help="with --seg-size: train on random windows of this size (0: whole slices)")
     parser.add_argument("--seg-version", help="the segmenter card's version (give one when changing the defaults)")
     parser.add_argument("--cls-studies", type=int, default=100)
     parser.add_argument("--cls-epochs", type=int, default=12)
+    parser.add_argument("--cls-version", help="the classifier card's version (give one when changing the defaults)")
     parser.add_argument("--eval-studies", type=int, default=60)
     parser.add_argument("--seg-threads", type=int, default=2, help="torch threads of the segmenter's training")
     parser.add_argument("--cls-threads", type=int, default=1, help="torch threads of the classifier's training")

@@ -23,6 +23,7 @@ public final class StreamsSettings {
   public final Setting<Duration> closeTimeout;
   public final Setting<String> httpHost;
   public final Setting<Integer> httpPort;
+  public final Setting<Integer> rocksDbMemory;
 
   public StreamsSettings(String service) {
     applicationId = Setting.string(service + ".application.id", "spine-" + service,
@@ -51,11 +52,15 @@ public final class StreamsSettings {
     httpHost = Setting.string(service + ".http.host", "127.0.0.1", "address of /health and /metrics");
     httpPort = Setting.integer(service + ".http.port", null,
         "port of /health and /metrics; unset = none, 0 = any free port").optionalValue().between(0, 65535);
+    rocksDbMemory = Setting.integer(service + ".rocksdb.memory.mib", 64,
+        "native memory of all the instance's RocksDB state stores together: block cache, index and filter blocks"
+            + " and memtables (half of it at most); without a bound each store and partition takes up to ~100"
+            + " MiB").between(8, 65_536);
   }
 
   public List<Setting<?>> all() {
     return List.of(applicationId, stateDir, threads, commitInterval, pollInterval, fetchMaxWait, startTimeout,
-        closeTimeout, httpHost, httpPort);
+        closeTimeout, httpHost, httpPort, rocksDbMemory);
   }
 
   /**
@@ -73,6 +78,8 @@ public final class StreamsSettings {
     long fetchWait = settings.get(fetchMaxWait).toMillis();
     props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) fetchWait);
     props.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) fetchWait);
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+    props.put(BoundedRocksDbMemory.BUDGET_CONFIG, (long) settings.get(rocksDbMemory) << 20);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRecordBytes + 64 * 1024);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");

@@ -47,6 +47,16 @@ class LiveHeapTest {
          Metaspace       used 6109K, committed 6272K, reserved 1114112K
         """;
     assertThat(LiveHeap.parse(g1)).contains(new LiveHeap(200, 256));
+    assertThat(LiveHeap.parse(g1).orElseThrow().reserved())
+        .containsExactly(new long[] {0x700000000L, 0x800000000L});
+    String serialJdk17 = """
+         def new generation   total 116224K, used 90003K [0x00000000d0000000, 0x00000000d7e10000, 0x00000000e0000000)
+          eden space 103360K,  83% used [0x00000000d0000000, 0x00000000d542d910, 0x00000000d64f0000)
+         tenured generation   total 258048K, used 31439K [0x00000000e0000000, 0x00000000efc00000, 0x0000000100000000)
+           the space 258048K,  12% used [0x00000000e0000000, 0x00000000e1eb3f58, 0x00000000e1eb4000, 0x00000000efc00000)
+        """;
+    assertThat(LiveHeap.parse(serialJdk17).orElseThrow().reserved()).as("the reserved range of each generation")
+        .containsExactly(new long[] {0xd0000000L, 0xe0000000L}, new long[] {0xe0000000L, 0x100000000L});
     assertThat(LiveHeap.parse("Could not attach to 123")).isEqualTo(Optional.empty());
   }
 

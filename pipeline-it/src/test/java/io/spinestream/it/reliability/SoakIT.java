@@ -57,11 +57,13 @@ class SoakIT {
               sentCount(sent), outcomes.scoreCount(), lag.describe(prefix)))) {
         Map<String, Map<String, Optional<LiveHeap>>> liveHeaps = new LinkedHashMap<>();
         Map<String, Map<String, Long>> rssAtCheckpoint = new LinkedHashMap<>();
+        Map<String, Map<String, Optional<ResidentSplit>>> residentAtCheckpoint = new LinkedHashMap<>();
         long started = System.nanoTime();
         for (PhantomStudy study : studies) {
           int index = sentCount(sent);
           if (studyCount >= 3 && (index == studyCount / 3 || index == 2 * studyCount / 3)) {
-            checkpoint(pipeline, index + " of " + studyCount + " sent", liveHeaps, rssAtCheckpoint);
+            checkpoint(pipeline, index + " of " + studyCount + " sent", liveHeaps, rssAtCheckpoint,
+                residentAtCheckpoint);
           }
           // Every other study over C-STORE, the others through the inbox: both ways in, under load.
           if (sentCount(sent) % 2 == 1) {
@@ -76,13 +78,13 @@ class SoakIT {
           long next = started + TimeUnit.SECONDS.toNanos((long) interval * sentCount(sent));
           TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
         }
-        checkpoint(pipeline, "all sent", liveHeaps, rssAtCheckpoint);
+        checkpoint(pipeline, "all sent", liveHeaps, rssAtCheckpoint, residentAtCheckpoint);
         long fedAt = System.nanoTime();
         boolean drained = outcomes.awaitScored(List.copyOf(sent), Duration.ofMinutes(Math.max(15, 2L * minutes)));
         long drainSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - fedAt);
         Map<String, OptionalLong> finalLag = awaitLagSettled(lag, Duration.ofMinutes(2));
         TimeUnit.SECONDS.sleep(10);
-        checkpoint(pipeline, "drained", liveHeaps, rssAtCheckpoint);
+        checkpoint(pipeline, "drained", liveHeaps, rssAtCheckpoint, residentAtCheckpoint);
 
         Figures.Accounting accounting = Figures.account(sent, outcomes.scoresPerStudy(), outcomes.deadLetteredStudies());
         Map<String, Integer> reasons = outcomes.deadLettersByReason();
@@ -94,6 +96,8 @@ class SoakIT {
             .put("RSS first third -> last third (MiB, max)", thirds(rss))
             .block("Live heap after a full collection (jcmd GC.run) / committed heap / RSS, MiB:\n"
                 + liveHeapTable(liveHeaps, rssAtCheckpoint))
+            .block("Resident pages after that collection, Java heap / native (other anonymous) / file-backed, MiB:\n"
+                + residentTable(residentAtCheckpoint))
             .block("RSS per service over time, with studies sent/scored and consumer lag:\n" + rss.table(40));
         figures.print();
 
@@ -109,6 +113,7 @@ class SoakIT {
         assertThat(rss.peakMib()).as("peak RSS per service (MiB)").allSatisfy((service, mib) ->
             assertThat(mib).as(service).isPositive().isLessThanOrEqualTo(RSS_BOUND_MIB));
         assertLiveHeapReturns(liveHeaps);
+        assertNativeMemoryReturns(residentAtCheckpoint);
       }
     }
   }
@@ -121,15 +126,37 @@ class SoakIT {
    * shrink heaps and would flatten the RSS curve the samples are meant to show.
    */
   private static void checkpoint(LivePipeline pipeline, String label, Map<String, Map<String, Optional<LiveHeap>>> heaps,
-      Map<String, Map<String, Long>> rssMib) throws InterruptedException {
+      Map<String, Map<String, Long>> rssMib, Map<String, Map<String, Optional<ResidentSplit>>> resident)
+      throws InterruptedException {
     Map<String, Optional<LiveHeap>> heap = new LinkedHashMap<>();
     Map<String, Long> rss = new LinkedHashMap<>();
+    Map<String, Optional<ResidentSplit>> split = new LinkedHashMap<>();
     for (ServiceJvm service : pipeline.services()) {
-      heap.put(service.name(), LiveHeap.afterFullCollection(service.pid()));
+      Optional<LiveHeap> live = LiveHeap.afterFullCollection(service.pid());
+      heap.put(service.name(), live);
       rss.put(service.name(), service.rssKib().orElse(-1024) / 1024);
+      split.put(service.name(), live.flatMap(h -> ResidentSplit.of(service.pid(), h.reserved())));
     }
     heaps.put(label, heap);
     rssMib.put(label, rss);
+    resident.put(label, split);
+  }
+
+  private static String residentTable(Map<String, Map<String, Optional<ResidentSplit>>> resident) {
+    StringBuilder out = new StringBuilder(String.format("%-16s", "when"));
+    List<String> services = resident.values().stream().findFirst().map(m -> List.copyOf(m.keySet()))
+        .orElse(List.of());
+    services.forEach(s -> out.append(String.format(" %26s", s + " heap/native/file")));
+    out.append('\n');
+    resident.forEach((label, perService) -> {
+      out.append(String.format("%-16s", label));
+      for (String service : services) {
+        out.append(String.format(" %26s", perService.get(service)
+            .map(r -> r.heapMib() + " / " + r.otherAnonymousMib() + " / " + r.fileMib()).orElse("n/a")));
+      }
+      out.append('\n');
+    });
+    return out.toString();
   }
 
   private static String liveHeapTable(Map<String, Map<String, Optional<LiveHeap>>> heaps,
@@ -165,6 +192,28 @@ class SoakIT {
       long bound = early.usedMib() + Math.max(LIVE_HEAP_SLACK_MIB, early.usedMib() / 2);
       assertThat(heap.get().usedMib()).as("%s live heap once drained vs %d MiB early in the stream", service,
           early.usedMib()).isLessThanOrEqualTo(bound);
+    }));
+  }
+
+  /** Native memory once drained may exceed the first checkpoint's by this much (allocator arenas), not more. */
+  private static final long NATIVE_SLACK_MIB = Long.getLong("spine.soak.native.slack.mib", 96);
+
+  /**
+   * The heap part of RSS is bounded by -Xmx; the native part (libtorch, RocksDB within
+   * {@code <service>.rocksdb.memory.mib}, malloc arenas) by nothing but the code, so it is checked the same way
+   * as the live heap: once drained, back within {@link #NATIVE_SLACK_MIB} (or a quarter) of its first value.
+   */
+  private static void assertNativeMemoryReturns(Map<String, Map<String, Optional<ResidentSplit>>> resident) {
+    Map<String, Optional<ResidentSplit>> first = resident.values().iterator().next();
+    Map<String, Optional<ResidentSplit>> drained = resident.get("drained");
+    assertThat(drained).as("resident split measured in every service once drained (/proc/PID/smaps)")
+        .allSatisfy((service, split) -> assertThat(split).as(service).isPresent());
+    drained.forEach((service, split) -> first.get(service).ifPresent(early -> {
+      long bound = early.otherAnonymousMib() + Math.max(NATIVE_SLACK_MIB, early.otherAnonymousMib() / 4);
+      assertThat(split.get().otherAnonymousMib()).as("%s native memory once drained vs %d MiB early in the stream",
+          service, early.otherAnonymousMib()).isLessThanOrEqualTo(bound);
+      assertThat(split.get().heapMib()).as("%s heap pages resident: the heap was found in smaps", service)
+          .isPositive();
     }));
   }
 
