@@ -544,8 +544,8 @@ cmd_bench_all() {
   BENCH_FAILED=()
   log "bench all: started $since, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   bench_step producer producer --slices 200
-  bench_step "models (shipped segmenter)" models --model models/shipped/spine-seg-b0w025-160.pt \
-    --card models/shipped/spine-seg-b0w025-160.json --threads 2 --batch 1 --iterations 30
+  bench_step "models (shipped segmenter)" models --model models/shipped/spine-seg-b0w025-256.pt \
+    --card models/shipped/spine-seg-b0w025-256.json --threads 2 --batch 1 --iterations 30
   bench_step "models (shipped classifier)" models --model models/shipped/spine-cls-plainw025-96.pt \
     --card models/shipped/spine-cls-plainw025-96.json --threads 2 --batch 1 --iterations 30
   bench_step "segmenter (shipped)" segmenter --repeat 2

@@ -13,7 +13,7 @@ from . import augment, contract, data, nets
 @dataclass
 class ClsConfig:
     name: str = "spine-cls-plainw025-96"
-    version: str = "1.1.0"
+    version: str = "1.2.0"
     backbone: str = "plain"            # the seed: efficientnet_v2_s (efficientnet_b0 also by option)
     width: float = 0.25
     gru_hidden: int = 64
@@ -24,7 +24,7 @@ class ClsConfig:
     # The crop contract (the cropper's settings must match: cropper.min.pixels, cropper.margin.fraction).
     min_pixels: int = 10
     margin_fraction: float = 0.125
-    mask_size: int = 160               # the segmenter's resolution the crops are planned at
+    mask_size: int = 256               # the segmenter's resolution the crops are planned at (SegConfig.size)
     batch: int = 8
     epochs: int = 12
     # How the true labels reach mask_size to plan the training crops: "nearest" (what 1.1.0 learned from) or

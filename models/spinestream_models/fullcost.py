@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from . import export, segmentation
 
-SHIPPED = os.path.join(os.path.dirname(__file__), "..", "shipped", "spine-seg-b0w025-160.pt")
+SHIPPED = os.path.join(os.path.dirname(__file__), "..", "shipped", "spine-seg-b0w025-256.pt")
 
 
 class FullCostSegmenter(torch.nn.Module):
@@ -43,7 +43,8 @@ def main(argv=None):
     config = segmentation.SegConfig.full()
     full = segmentation.build(config)
     params = sum(p.numel() for p in full.parameters())
-    model = FullCostSegmenter(full.eval(), torch.jit.load(args.shipped).eval(), 160)
+    model = FullCostSegmenter(full.eval(), torch.jit.load(args.shipped).eval(),
+                              segmentation.SegConfig().size)
     config.name = config.name + "-bench"
     note = ("benchmark stand-in: the full-size U-Net (random weights) is computed on every input and multiplied by "
             "0; the masks are the shipped segmenter's (%s, logits resized to %d). Speed and memory of the full "

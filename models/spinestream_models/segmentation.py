@@ -11,17 +11,19 @@ from . import augment, contract, nets
 
 @dataclass
 class SegConfig:
-    name: str = "spine-seg-b0w025-160"
-    version: str = "1.1.1"
+    name: str = "spine-seg-b0w025-256"
+    version: str = "1.3.0"
     width: float = 0.25            # EfficientNet-B0 width multiplier (1.0 = the seed's encoder)
     decoder_width: float = 0.5     # decoder channels as a fraction of 256, 128, 64, 32, 16
-    size: int = 160                # model input H = W (the seed: 320)
-    train_crop: int = 0            # train on random train_crop x train_crop windows of the size x size slices (0: whole)
+    size: int = 256                # model input H = W (the seed: 320; the phantoms' matrix: no resize, exact labels)
+    # Train on random train_crop x train_crop windows of the size x size slices (0: whole slices). The network is
+    # fully convolutional, so it serves whole slices; a 192 window step costs 1.4x a 160 whole-slice step.
+    train_crop: int = 192
     hu_window: Tuple[float, float] = (-500.0, 1500.0)
     mean: List[float] = field(default_factory=lambda: list(contract.IMAGENET_MEAN))
     std: List[float] = field(default_factory=lambda: list(contract.IMAGENET_STD))
     batch: int = 8
-    steps: int = 2200
+    steps: int = 3000
     lr: float = 2e-3
     weight_decay: float = 1e-2
     dice_weight: float = 1.0       # loss = weighted cross entropy + dice_weight * soft dice over labels 1..8
@@ -39,7 +41,7 @@ class SegConfig:
     @staticmethod
     def full():
         """The seed's size: EfficientNet-B0 at width 1, 320 x 320 (export by command; not shipped)."""
-        return SegConfig(name="spine-seg-b0-320", width=1.0, decoder_width=1.0, size=320)
+        return SegConfig(name="spine-seg-b0-320", width=1.0, decoder_width=1.0, size=320, train_crop=0)
 
 
 def build(config: SegConfig) -> nets.SegmentationUNet:

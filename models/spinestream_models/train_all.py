@@ -30,8 +30,9 @@ def train_segmenter(args):
     config = segmentation.SegConfig(steps=args.seg_steps, label_resize=args.seg_labels,
                                     version=args.seg_version or segmentation.SegConfig.version)
     if args.seg_size:
-        config = dataclasses.replace(config, size=args.seg_size, train_crop=args.seg_train_crop,
-                                     name="spine-seg-b0w025-%d" % args.seg_size)
+        config = dataclasses.replace(config, size=args.seg_size, name="spine-seg-b0w025-%d" % args.seg_size)
+    if args.seg_train_crop is not None:
+        config = dataclasses.replace(config, train_crop=args.seg_train_crop)
     root = os.path.join(args.data, "seg")
     data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
     volumes = [data.segmentation_arrays(s, config.size, config.hu_window, config.label_resize)
@@ -73,8 +74,8 @@ def main(argv=None):
     parser.add_argument("--seg-labels", choices=sorted(data.LABEL_RESIZE), default=segmentation.SegConfig.label_resize,
                         help="how the segmenter's training labels are resized (nearest: what the shipped model learned)")
     parser.add_argument("--seg-size", type=int, help="the segmenter's input size (default: SegConfig.size)")
-    parser.add_argument("--seg-train-crop", type=int, default=0,
-                        help="with --seg-size: train on random windows of this size (0: whole slices)")
+    parser.add_argument("--seg-train-crop", type=int,
+                        help="train on random windows of this size (0: whole slices; default: SegConfig.train_crop)")
     parser.add_argument("--seg-version", help="the segmenter card's version (give one when changing the defaults)")
     parser.add_argument("--cls-studies", type=int, default=100)
     parser.add_argument("--cls-epochs", type=int, default=12)

@@ -60,7 +60,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * real crops.
  */
 final class E2eBenchmark {
-  static final Path SHIPPED_SEGMENTER = Path.of("models/shipped/spine-seg-b0w025-160.json");
+  static final Path SHIPPED_SEGMENTER = Path.of("models/shipped/spine-seg-b0w025-256.json");
   static final Path SHIPPED_CLASSIFIER = Path.of("models/shipped/spine-cls-plainw025-96.json");
   static final Path FULL_DIR = Path.of("build/full");
   /** The full U-Net computed in full, masks from the shipped segmenter (models/spinestream_models/fullcost.py). */

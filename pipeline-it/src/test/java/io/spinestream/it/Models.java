@@ -4,7 +4,7 @@ import io.spinestream.common.inference.ModelCard;
 
 /** The shipped models the pipeline tests run (models/shipped). */
 final class Models {
-  static final String SEGMENTER_CARD = "spine-seg-b0w025-160.json";
+  static final String SEGMENTER_CARD = "spine-seg-b0w025-256.json";
   static final String CLASSIFIER_CARD = "spine-cls-plainw025-96.json";
 
   private Models() {}

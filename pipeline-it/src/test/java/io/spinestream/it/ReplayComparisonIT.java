@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayComparisonIT {
   private static final Duration PIPELINE_TIMEOUT = Duration.ofMinutes(12);
-  private static final String V2 = "1.1.0-prev30";
+  private static final String V2 = "1.2.0-prev30";
   private static final List<String> TOPICS = List.of("spine.slices", "spine.series", "spine.masks", "spine.crops",
       "spine.vertebra-scores", "spine.scores", "spine.dead-letters");
 
@@ -101,7 +101,7 @@ class ReplayComparisonIT {
       List<Double> shifts = new ArrayList<>();
       for (String uid : afterFrom) {
         assertThat(v2.get(uid).getClassifier().getVersion()).isEqualTo(V2);
-        assertThat(v1.get(uid).getClassifier().getVersion()).isEqualTo("1.1.0");
+        assertThat(v1.get(uid).getClassifier().getVersion()).isEqualTo("1.2.0");
         shifts.addAll(logitShifts(v1.get(uid), v2.get(uid)));
       }
       // Same slices, same segmenter, same crops: each classified vertebra's logit moved by the calibration.
@@ -113,8 +113,8 @@ class ReplayComparisonIT {
           "--evaluate.json=" + work.resolve("evaluation.json"));
       System.out.println(evaluated.output());
       assertThat(evaluated.exitCode()).as("tools evaluate: %s", evaluated.output()).isZero();
-      String v1Model = "spine-cls-plainw025-96 1.1.0 / spine-seg-b0w025-160 1.1.1";
-      String v2Model = "spine-cls-plainw025-96 " + V2 + " / spine-seg-b0w025-160 1.1.1";
+      String v1Model = "spine-cls-plainw025-96 1.2.0 / spine-seg-b0w025-256 1.3.0";
+      String v2Model = "spine-cls-plainw025-96 " + V2 + " / spine-seg-b0w025-256 1.3.0";
       assertThat(evaluated.output()).contains(v1Model).contains(v2Model).contains("RSNA weighted log loss");
       Map<String, JsonNode> results = new LinkedHashMap<>();
       new ObjectMapper().readTree(work.resolve("evaluation.json").toFile())

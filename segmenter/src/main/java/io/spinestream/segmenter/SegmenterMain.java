@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class SegmenterMain {
   private static final Logger LOG = LoggerFactory.getLogger(SegmenterMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("segmenter");
-  static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/spine-seg-b0w025-160.json");
+  static final InferenceSettings MODEL = new InferenceSettings("segmenter", "models/shipped/spine-seg-b0w025-256.json");
   static final Setting<Duration> PUNCTUATE = Setting.millis("segmenter.punctuate.interval.ms", 10L,
       "how often finished inference is taken back and new slices handed to the model")
       .must(d -> d.toMillis() >= 1, "must be >= 1 ms");

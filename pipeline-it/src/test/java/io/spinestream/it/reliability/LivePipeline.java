@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * drop them: a study folder copied under a hidden name and renamed into the inbox.
  */
 final class LivePipeline implements AutoCloseable {
-  static final String SEGMENTER_CARD = "models/shipped/spine-seg-b0w025-160.json";
+  static final String SEGMENTER_CARD = "models/shipped/spine-seg-b0w025-256.json";
   static final String CLASSIFIER_CARD = "models/shipped/spine-cls-plainw025-96.json";
   static final List<String> STREAM_SERVICES = List.of("segmenter", "cropper", "classifier");
 
