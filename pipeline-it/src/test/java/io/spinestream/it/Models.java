@@ -9,16 +9,6 @@ final class Models {
 
   private Models() {}
 
-  /**
-   * Whether SegmenterCropperIT asserts issue 5's crop target (mean box IoU >= 0.7 against the ground truth's
-   * crops) or only reports the value: {@code -Dspine.it.quality.gates=true}. Off by default while the shipped
-   * segmenter is below it on a few studies (0.65 on the test's 3; 0.73 on 60 in models/results/quality.md).
-   * The exactly-once and completeness assertions, and the classifier's AUC target, hold either way.
-   */
-  static boolean qualityGates() {
-    return Boolean.getBoolean("spine.it.quality.gates");
-  }
-
   /** H (= W) of the shipped segmenter's input, from its card. */
   static int segmenterInputSize() {
     long[] shape = ModelCard.read(PipelineFixture.MODELS.resolve(SEGMENTER_CARD)).itemInputShape();
