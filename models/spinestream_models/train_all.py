@@ -5,9 +5,8 @@
 1. generates the training phantoms with the phantom module (seed 1001 for the segmenter, 1002 for the
    classifier, with more fractures so that there are positives to learn from); the held-out seed 2022 is
    never used here (nor 9001, the pipeline tests' seed),
-2. trains the segmenter, then the classifier, each on 2 threads (checkpoints and logs in build/checkpoints); one
-   after the other because torch threads oversubscribed on 2 cores cost more than they gain: in parallel
-   (segmenter 2 threads, classifier 1) the segmenter took 190 s per 100 steps instead of 63 s alone.
+2. trains the segmenter, then the classifier, each on 2 threads (checkpoints and logs in build/checkpoints; not in
+   parallel: models/README.md says why),
 3. exports both to TorchScript with model card and golden file into --out,
 4. runs the quality report on held-out phantoms (results/quality.md, results/quality.json).
 """

@@ -47,9 +47,10 @@ class SegmenterCropperIT {
 
       List<Double> ious = new ArrayList<>();
       StringBuilder table = new StringBuilder("box IoU against the ground truth's crops (held-out phantoms):\n");
+      int maskSize = Models.segmenterInputSize();
       for (PhantomStudy study : studies) {
         Map<Integer, Optional<VoxelBox>> truth = PipelineFixture.groundTruthCrops(options, study.studyIndex(),
-            Models.segmenterInputSize(), 10, 0.125);
+            maskSize, 10, 0.125);
         List<VertebraCrop> mine = crops.stream()
             .filter(c -> c.getStudyInstanceUid().equals(study.studyInstanceUid())).toList();
         assertThat(mine).extracting(VertebraCrop::getVertebra).doesNotHaveDuplicates().hasSize(7);
