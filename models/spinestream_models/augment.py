@@ -30,14 +30,20 @@ def _grid_distortion(n, h, w, generator, steps=5, limit=0.3):
     return field.permute(0, 2, 3, 1)
 
 
-def _elastic(n, h, w, generator, alpha=0.04, sigma_fraction=0.08):
-    """ElasticTransform: a random field, smoothed (box blur of width ~ sigma, three times ~ gaussian)."""
+def _elastic(n, h, w, generator, selected, alpha=0.04, sigma_fraction=0.08):
+    """ElasticTransform: a random field, smoothed (box blur of width ~ sigma, three times ~ gaussian), for the
+    `selected` items (zero elsewhere: the others do not use it). The field is drawn for all n, so the generator's
+    stream, and with it every transform, is what it was when all were smoothed; smoothing only the selected ones
+    keeps the blur from being a quarter of a segmenter training step."""
     field = (torch.rand(n, 2, h, w, generator=generator) * 2 - 1)
-    k = max(3, int(sigma_fraction * h) | 1)
-    for _ in range(3):
-        field = F.avg_pool2d(field, k, stride=1, padding=k // 2, count_include_pad=False)
-    field = field / field.abs().amax(dim=(2, 3), keepdim=True).clamp_min(1e-6) * alpha * 2
-    return field.permute(0, 2, 3, 1)
+    smoothed = torch.zeros_like(field)
+    if bool(selected.any()):
+        k = max(3, int(sigma_fraction * h) | 1)
+        part = field[selected]
+        for _ in range(3):
+            part = F.avg_pool2d(part, k, stride=1, padding=k // 2, count_include_pad=False)
+        smoothed[selected] = part / part.abs().amax(dim=(2, 3), keepdim=True).clamp_min(1e-6) * alpha * 2
+    return smoothed.permute(0, 2, 3, 1)
 
 
 def augment(images, labels=None, generator=None, p_flip=0.5, p_ssr=0.5, p_distort=0.25):
@@ -53,7 +59,7 @@ def augment(images, labels=None, generator=None, p_flip=0.5, p_ssr=0.5, p_distor
     distort = torch.rand(n, generator=generator) < p_distort
     use_grid = torch.rand(n, generator=generator) < 0.5
     displacement = torch.where(use_grid.view(n, 1, 1, 1), _grid_distortion(n, h, w, generator),
-                               _elastic(n, h, w, generator))
+                               _elastic(n, h, w, generator, distort & ~use_grid))
     grid = grid + displacement * distort.view(n, 1, 1, 1).to(grid.dtype)
     images = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     if labels is not None:

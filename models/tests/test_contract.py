@@ -5,6 +5,7 @@ import unittest
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from spinestream_models import augment, classification, contract, export, nets, quality
 
@@ -181,6 +182,19 @@ class TrainingMechanicsTest(unittest.TestCase):
         a, b = augment.augment(x, y, torch.Generator().manual_seed(0), p_flip=1, p_ssr=0, p_distort=0)
         self.assertTrue(torch.equal((a[:, 0] > 0.5).to(torch.uint8), b))
         self.assertEqual(int(b[0, 0, -1]), 1)
+
+    def test_elastic_field_is_smoothed_only_where_selected(self):
+        selected = torch.tensor([True, False, True])
+        field = augment._elastic(3, 24, 24, torch.Generator().manual_seed(5), selected).permute(0, 3, 1, 2)
+        self.assertEqual(float(field[1].abs().max()), 0.0)
+        # The selected items get the blur of the full draw: the generator's stream does not depend on the selection.
+        raw = torch.rand(3, 2, 24, 24, generator=torch.Generator().manual_seed(5)) * 2 - 1
+        k = max(3, int(0.08 * 24) | 1)
+        for _ in range(3):
+            raw = F.avg_pool2d(raw, k, stride=1, padding=k // 2, count_include_pad=False)
+        expected = raw / raw.abs().amax(dim=(2, 3), keepdim=True) * 0.04 * 2
+        self.assertTrue(torch.equal(field[selected], expected[selected]))
+        self.assertGreater(float(field[0].abs().max()), 0.07)
 
     def test_schedule_warms_up_then_anneals(self):
         factors = [augment.warmup_cosine(s, 100) for s in range(100)]
