@@ -64,6 +64,24 @@ def save(folder, name, model, config):
     torch.save({"state_dict": model.state_dict(), "config": config}, os.path.join(folder, name + ".ckpt"))
 
 
+def compare_weights(cards, reference):
+    """Says, for each exported model, whether its weights equal those of the model of the same name in `reference`
+    value for value (training is deterministic on one machine and torch build; another CPU's float rounding gives
+    another trajectory). The .pt bytes differ in any case: TorchScript writes a module's constants in set order,
+    which Python's per-process hash seed changes."""
+    for card in cards:
+        theirs = os.path.join(reference, os.path.basename(card)[:-len(".json")] + ".pt")
+        ours = card[:-len(".json")] + ".pt"
+        if not os.path.exists(theirs) or os.path.samefile(theirs, ours):
+            continue
+        a = torch.jit.load(ours).state_dict()
+        b = torch.jit.load(theirs).state_dict()
+        differing = [k for k in a if k not in b or a[k].shape != b[k].shape or not torch.equal(a[k], b[k])]
+        print("%s: %s %s" % (os.path.basename(ours), "the same weights as" if not differing and len(a) == len(b)
+                             else "%d of %d tensors differ from" % (len(differing) + len(set(b) - set(a)), len(a)),
+                             theirs), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="shipped", help="where the models, cards and golden files go")
@@ -86,6 +104,8 @@ def main(argv=None):
     parser.add_argument("--cls-threads", type=int, default=2, help="torch threads of the classifier's training")
     parser.add_argument("--only", choices=["segmenter", "classifier"], help="(internal) train one model")
     parser.add_argument("--skip-training", action="store_true", help="export and report the checkpoints")
+    parser.add_argument("--compare-with", default="shipped",
+                        help="after export, say whether the weights equal the models of the same names here")
     args = parser.parse_args(argv)
     if args.only == "segmenter":
         return train_segmenter(args)
@@ -107,6 +127,7 @@ def main(argv=None):
     from . import export, quality
     cards = export.export_checkpoints(args.checkpoints, args.out)
     print("exported: " + ", ".join(cards), flush=True)
+    compare_weights(cards, args.compare_with)
     quality.main(["--models", args.out, "--data", os.path.join(args.data, "heldout"),
                   "--studies", str(args.eval_studies), "--matrix", str(args.matrix)])
     print("done in %.0f s" % (time.time() - start), flush=True)

@@ -196,6 +196,26 @@ class TrainingMechanicsTest(unittest.TestCase):
         self.assertTrue(torch.equal(field[selected], expected[selected]))
         self.assertGreater(float(field[0].abs().max()), 0.07)
 
+    def test_reproduction_check_compares_weights_not_bytes(self):
+        import contextlib, io, os, tempfile
+        from spinestream_models import train_all
+        with tempfile.TemporaryDirectory() as ours, tempfile.TemporaryDirectory() as reference:
+            torch.manual_seed(0)
+            layer = torch.nn.Linear(3, 2)
+            torch.jit.script(layer).save(os.path.join(reference, "m.pt"))
+            torch.jit.script(layer).save(os.path.join(ours, "m.pt"))
+            card = os.path.join(ours, "m.json")
+            said = io.StringIO()
+            with contextlib.redirect_stdout(said):
+                train_all.compare_weights([card], reference)
+                with torch.no_grad():
+                    layer.bias[0] += 1e-6
+                torch.jit.script(layer).save(os.path.join(ours, "m.pt"))
+                train_all.compare_weights([card], reference)
+            lines = said.getvalue().splitlines()
+            self.assertIn("the same weights as", lines[0])
+            self.assertIn("1 of 2 tensors differ from", lines[1])
+
     def test_schedule_warms_up_then_anneals(self):
         factors = [augment.warmup_cosine(s, 100) for s in range(100)]
         self.assertLess(factors[0], factors[4])
