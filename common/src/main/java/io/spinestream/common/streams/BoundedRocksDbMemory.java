@@ -1,6 +1,8 @@
 package io.spinestream.common.streams;
 
+import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Cache;
@@ -16,8 +18,11 @@ import org.rocksdb.WriteBufferManager;
  * about 100 MiB per store and partition; with it, the total stays at {@link #BUDGET_CONFIG} plus RocksDB's
  * small per-instance overhead.
  *
- * <p>Kafka Streams instantiates this class once per store, so the cache and the write buffer manager are
- * JVM-wide: the first store sizes them from its configs, the others share them (a JVM runs one service).
+ * <p>Kafka Streams instantiates this class once per store, so the cache and the write buffer manager live in a
+ * static map keyed by the application id: every store of one service (all its stream threads and partitions)
+ * shares one budget, and a second service in the same JVM (an all-in-one test, a tool) gets its own instead of
+ * silently running on the first one's. A different budget for an application id that already has one is refused:
+ * the budget is the service's, not a store's.
  */
 public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   /** Streams config entry (bytes) carrying the budget from the service's settings to here. */
@@ -29,21 +34,30 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   /** Memtable size per store: small enough that several stores fit the budget's memtable share. */
   private static final long MEMTABLE_BYTES = 4L << 20;
 
-  private static Cache cache;
-  private static WriteBufferManager writeBufferManager;
-  private static long budget;
+  private static final Map<String, Budget> BUDGETS = new HashMap<>();
 
-  /** The budget the shared cache was sized with (0 before the first store opened). */
-  static synchronized long budgetBytes() {
-    return budget;
+  /** The cache and write buffer manager of one application's stores, sized by its budget. */
+  private record Budget(long bytes, Cache cache, WriteBufferManager writeBufferManager) {
+    static Budget of(long bytes) {
+      Cache cache = new LRUCache(bytes, -1, false, INDEX_FILTER_SHARE);
+      return new Budget(bytes, cache, new WriteBufferManager((long) (bytes * MEMTABLE_SHARE), cache));
+    }
   }
 
-  private static synchronized void share(long bytes) {
-    if (cache == null) {
-      budget = bytes;
-      cache = new LRUCache(bytes, -1, false, INDEX_FILTER_SHARE);
-      writeBufferManager = new WriteBufferManager((long) (bytes * MEMTABLE_SHARE), cache);
+  /** The budget the application's shared cache was sized with (0 before its first store opened). */
+  static synchronized long budgetBytes(String applicationId) {
+    Budget budget = BUDGETS.get(applicationId);
+    return budget == null ? 0 : budget.bytes();
+  }
+
+  private static synchronized Budget share(String applicationId, long bytes) {
+    Budget budget = BUDGETS.computeIfAbsent(applicationId, id -> Budget.of(bytes));
+    if (budget.bytes() != bytes) {
+      throw new IllegalStateException("application " + applicationId + " already runs its RocksDB stores on a "
+          + (budget.bytes() >> 20) + " MiB budget; a store asked for " + (bytes >> 20) + " MiB: every instance of "
+          + "a service in one JVM must be given the same " + BUDGET_CONFIG);
     }
+    return budget;
   }
 
   @Override
@@ -52,12 +66,14 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     if (value == null) {
       throw new IllegalStateException(BUDGET_CONFIG + " is not set: the service's settings put it there");
     }
-    share(Long.parseLong(value.toString()));
-    BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
-    synchronized (BoundedRocksDbMemory.class) {
-      table.setBlockCache(cache);
-      options.setWriteBufferManager(writeBufferManager);
+    Object applicationId = configs.get(StreamsConfig.APPLICATION_ID_CONFIG);
+    if (applicationId == null) {
+      throw new IllegalStateException(StreamsConfig.APPLICATION_ID_CONFIG + " is not in the store's configs");
     }
+    Budget budget = share(applicationId.toString(), Long.parseLong(value.toString()));
+    BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
+    table.setBlockCache(budget.cache());
+    options.setWriteBufferManager(budget.writeBufferManager());
     table.setCacheIndexAndFilterBlocks(true);
     table.setCacheIndexAndFilterBlocksWithHighPriority(true);
     table.setPinTopLevelIndexAndFilter(true);
@@ -68,6 +84,6 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
   @Override
   public void close(String storeName, Options options) {
-    // The cache and the write buffer manager are shared by every store of the JVM: never closed here.
+    // The cache and the write buffer manager are shared by every store of the application: never closed here.
   }
 }

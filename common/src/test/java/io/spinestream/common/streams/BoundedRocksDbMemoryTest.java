@@ -50,7 +50,7 @@ class BoundedRocksDbMemoryTest {
       }
       Map<String, Object> capacity = rocksDbMetric(driver, "block-cache-capacity");
 
-      assertThat(BoundedRocksDbMemory.budgetBytes()).isEqualTo(24L << 20);
+      assertThat(BoundedRocksDbMemory.budgetBytes("spine-test")).isEqualTo(24L << 20);
       assertThat(capacity).as("block cache capacity per store").containsOnlyKeys(STORES)
           .allSatisfy((store, bytes) -> assertThat(new BigInteger(bytes.toString())).as(store)
               .isEqualTo(BigInteger.valueOf(24L << 20)));
@@ -62,8 +62,23 @@ class BoundedRocksDbMemoryTest {
   }
 
   @Test
+  void shouldGiveEachApplicationOfTheJvmItsOwnBudgetAndRefuseASecondBudgetForOne() {
+    BoundedRocksDbMemory setter = new BoundedRocksDbMemory();
+    setter.setConfig("a", storeOptions(), storeConfigs("budget-a", 16));
+    setter.setConfig("b", storeOptions(), storeConfigs("budget-b", 32));
+    setter.setConfig("a2", storeOptions(), storeConfigs("budget-a", 16));
+
+    assertThat(BoundedRocksDbMemory.budgetBytes("budget-a")).isEqualTo(16L << 20);
+    assertThat(BoundedRocksDbMemory.budgetBytes("budget-b")).isEqualTo(32L << 20);
+    assertThatThrownBy(() -> setter.setConfig("a3", storeOptions(), storeConfigs("budget-a", 48)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("budget-a")
+        .hasMessageContaining("16 MiB").hasMessageContaining("48 MiB");
+  }
+
+  @Test
   void shouldRefuseToRunWithoutTheBudget() {
-    assertThatThrownBy(() -> new BoundedRocksDbMemory().setConfig("store", new org.rocksdb.Options(), Map.of()))
+    assertThatThrownBy(() -> new BoundedRocksDbMemory().setConfig("store", new org.rocksdb.Options(),
+        Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "no-budget")))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining(BoundedRocksDbMemory.BUDGET_CONFIG);
   }
 
@@ -79,6 +94,15 @@ class BoundedRocksDbMemoryTest {
     declared.addAll(KafkaSettings.SETTINGS);
     return Settings.load(declared, KafkaSettings.passThroughGroups(),
         Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9", "REGISTRY_URL", "http://127.0.0.1:9"), args);
+  }
+
+  /** Options as Kafka Streams hands them over: with a block-based table config to put the cache into. */
+  private static org.rocksdb.Options storeOptions() {
+    return new org.rocksdb.Options().setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig());
+  }
+
+  private static Map<String, Object> storeConfigs(String applicationId, long mib) {
+    return Map.of(StreamsConfig.APPLICATION_ID_CONFIG, applicationId, BoundedRocksDbMemory.BUDGET_CONFIG, mib << 20);
   }
 
   private static Map<String, Object> rocksDbMetric(TopologyTestDriver driver, String name) {
