@@ -69,6 +69,11 @@ final class BenchSummary {
       return null;
     }
 
+    /** A summary row measured in this section: its command, date and load. */
+    Row summaryRow(String metric, String value, String target, String met) {
+      return new Row(metric, value, target, met, command(), date, load);
+    }
+
     String[] requireRow(Path file, String label) {
       String[] cells = row(label);
       if (cells == null) {
@@ -152,11 +157,11 @@ final class BenchSummary {
         for (String path : List.of("files -> Kafka (zstd", "C-STORE dcmsend -> Kafka")) {
           String[] row = s.requireRow(file, encoding + " | " + path);
           double ratio = Double.parseDouble(row[5]);
-          rows.add(new Row(String.format("producer ingest, %s, %s / decode only", encoding.startsWith("JPEG")
+          rows.add(s.summaryRow(String.format("producer ingest, %s, %s / decode only", encoding.startsWith("JPEG")
                   ? "JPEG lossless" : "uncompressed", path.startsWith("files") ? "files -> Kafka" : "C-STORE -> Kafka"),
               String.format(Locale.ROOT, "%.2fx (%s vs %s slices/s)", ratio, row[4], decode[4]),
               target ? ">= 0.8x" : "none (reference: decoding is a memory copy)",
-              target ? met(ratio >= 0.8) : "-", s.command(), s.date(), s.load()));
+              target ? met(ratio >= 0.8) : "-"));
         }
       }
     }
@@ -192,9 +197,9 @@ final class BenchSummary {
       for (String bare : List.of("bare model only", "bare model + preprocessing")) {
         String[] row = s.requireRow(file, bare);
         double ratio = Double.parseDouble(row[4].replace("*", ""));
-        rows.add(new Row("segmenter service / " + bare + " (slices/s), " + model + s.note(),
+        rows.add(s.summaryRow("segmenter service / " + bare + " (slices/s), " + model + s.note(),
             String.format(Locale.ROOT, "%.2fx (%s vs %s slices/s)", ratio, rate(service), rate(row)), ">= 0.9x",
-            met(ratio >= 0.9), s.command(), s.date(), s.load()));
+            met(ratio >= 0.9)));
       }
     }
     return rows;
@@ -210,9 +215,9 @@ final class BenchSummary {
         String[] service = s.requireRow(file, path.startsWith("all") ? "classifier service, all input"
             : "classifier service, crops published");
         double ratio = Double.parseDouble(row[1].replace("*", ""));
-        rows.add(new Row("classifier service (" + path + ") / bare model only (vertebrae/s), " + model + s.note(),
+        rows.add(s.summaryRow("classifier service (" + path + ") / bare model only (vertebrae/s), " + model + s.note(),
             String.format(Locale.ROOT, "%.2fx (%s vs %s vertebrae/s)", ratio, rate(service), rate(bare)), ">= 0.9x",
-            met(ratio >= 0.9), s.command(), s.date(), s.load()));
+            met(ratio >= 0.9)));
       }
     }
     return rows;
@@ -230,19 +235,17 @@ final class BenchSummary {
       String[] throughput = s.requireRow(file, "throughput, first slice received");
       String[] scores = s.requireRow(file, "StudyScores per study");
       String[] dead = s.requireRow(file, "dead letters");
-      rows.add(new Row("end to end, last slice -> StudyScore p50 / p95, " + models, p50[1] + " / " + p95[1]
+      rows.add(s.summaryRow("end to end, last slice -> StudyScore p50 / p95, " + models, p50[1] + " / " + p95[1]
           + " (of which the producer's 10 s series inactivity wait: " + wait[1] + "; stages " + stages[1] + ")",
-          reported, "reported", s.command(), s.date(), s.load()));
-      rows.add(new Row("end to end throughput, " + models, throughput[1], reported, "reported", s.command(), s.date(),
-          s.load()));
-      rows.add(new Row("end to end: StudyScores per study, dead letters, " + models, scores[1] + ", " + dead[1],
-          "exactly 1, 0", met(scores[1].equals("exactly 1") && dead[1].equals("0")), s.command(), s.date(),
-          s.load()));
+          reported, "reported"));
+      rows.add(s.summaryRow("end to end throughput, " + models, throughput[1], reported, "reported"));
+      rows.add(s.summaryRow("end to end: StudyScores per study, dead letters, " + models, scores[1] + ", " + dead[1],
+          "exactly 1, 0", met(scores[1].equals("exactly 1") && dead[1].equals("0"))));
       for (String service : E2eBenchmark.SERVICES) {
         String[] rss = s.requireRow(file, service + " |");
-        rows.add(new Row("RSS of the " + service + " with the studies in flight, " + models,
+        rows.add(s.summaryRow("RSS of the " + service + " with the studies in flight, " + models,
             String.format("steady %s MiB, max %s MiB, peak (VmHWM) %s MiB", rss[2], rss[3], rss[4]),
-            "bounded and reported", "reported", s.command(), s.date(), s.load()));
+            "bounded and reported", "reported"));
       }
     }
     return rows;

@@ -19,24 +19,13 @@ public final class Preprocess {
    * {@code (clip(hu, low, high) - low) / (high - low)}.
    */
   public static float[] window(short[] hu, int columns, int x0, int y0, int x1, int y1, float low, float high) {
-    int width = x1 - x0;
-    float[] out = new float[width * (y1 - y0)];
-    float range = high - low;
-    for (int y = y0; y < y1; y++) {
-      int row = y * columns;
-      int outRow = (y - y0) * width;
-      for (int x = x0; x < x1; x++) {
-        float v = hu[row + x];
-        v = v < low ? low : (v > high ? high : v);
-        out[outRow + x - x0] = (v - low) / range;
-      }
-    }
-    return out;
+    return window(ShortBuffer.wrap(hu), columns, x0, y0, x1, y1, low, high);
   }
 
   /**
    * {@link #window(short[], int, int, int, int, int, float, float)} reading the HU from a buffer (e.g. a
-   * little-endian view of stored bytes), so that cutting a small box does not first convert the whole slice.
+   * little-endian view of stored bytes), so that cutting a small box does not first convert the whole slice;
+   * the one implementation of both.
    */
   public static float[] window(ShortBuffer hu, int columns, int x0, int y0, int x1, int y1, float low, float high) {
     int width = x1 - x0;
@@ -101,7 +90,7 @@ public final class Preprocess {
   /** Window then resize a rectangle of an HU image: one channel of a model input. */
   public static float[] windowAndResize(short[] hu, int columns, int x0, int y0, int x1, int y1, float low, float high,
       int dstHeight, int dstWidth) {
-    return resizeBilinear(window(hu, columns, x0, y0, x1, y1, low, high), y1 - y0, x1 - x0, dstHeight, dstWidth);
+    return windowAndResize(ShortBuffer.wrap(hu), columns, x0, y0, x1, y1, low, high, dstHeight, dstWidth);
   }
 
   /** {@link #windowAndResize(short[], int, int, int, int, int, float, float, int, int)} from a buffer. */

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,37 +145,28 @@ class SoakIT {
   }
 
   private static String residentTable(Map<String, Map<String, Optional<ResidentSplit>>> resident) {
-    StringBuilder out = new StringBuilder(String.format("%-16s", "when"));
-    List<String> services = resident.values().stream().findFirst().map(m -> List.copyOf(m.keySet()))
-        .orElse(List.of());
-    services.forEach(s -> out.append(String.format(" %26s", s + " heap/native/file")));
-    out.append('\n');
-    resident.forEach((label, perService) -> {
-      out.append(String.format("%-16s", label));
-      for (String service : services) {
-        out.append(String.format(" %26s", perService.get(service)
-            .map(r -> r.heapMib() + " / " + r.otherAnonymousMib() + " / " + r.fileMib()).orElse("n/a")));
-      }
-      out.append('\n');
-    });
-    return out.toString();
+    return checkpointTable(resident, "heap/native/file", (label, service) -> resident.get(label).get(service)
+        .map(r -> r.heapMib() + " / " + r.otherAnonymousMib() + " / " + r.fileMib()).orElse("n/a"));
   }
 
   private static String liveHeapTable(Map<String, Map<String, Optional<LiveHeap>>> heaps,
       Map<String, Map<String, Long>> rssMib) {
+    // Committed heap pages count in RSS only once touched, so RSS minus committed heap says nothing.
+    return checkpointTable(heaps, "live/heap/RSS", (label, service) -> heaps.get(label).get(service)
+        .map(h -> h.usedMib() + " / " + h.committedMib() + " / " + rssMib.get(label).get(service)).orElse("n/a"));
+  }
+
+  /** One row per checkpoint, one column per service (named with the cell's parts), cells from {@code cell}. */
+  private static String checkpointTable(Map<String, ? extends Map<String, ?>> checkpoints, String parts,
+      BiFunction<String, String, String> cell) {
     StringBuilder out = new StringBuilder(String.format("%-16s", "when"));
-    List<String> services = heaps.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
-    services.forEach(s -> out.append(String.format(" %26s", s + " live/heap/RSS")));
+    List<String> services = checkpoints.values().stream().findFirst().map(m -> List.copyOf(m.keySet()))
+        .orElse(List.of());
+    services.forEach(s -> out.append(String.format(" %26s", s + " " + parts)));
     out.append('\n');
-    heaps.forEach((label, perService) -> {
+    checkpoints.keySet().forEach(label -> {
       out.append(String.format("%-16s", label));
-      for (String service : services) {
-        Optional<LiveHeap> heap = perService.get(service);
-        long rss = rssMib.get(label).get(service);
-        // Committed heap pages count in RSS only once touched, so RSS minus committed heap says nothing.
-        out.append(String.format(" %26s", heap.map(h -> h.usedMib() + " / " + h.committedMib() + " / " + rss)
-            .orElse("n/a")));
-      }
+      services.forEach(service -> out.append(String.format(" %26s", cell.apply(label, service))));
       out.append('\n');
     });
     return out.toString();
@@ -184,15 +177,7 @@ class SoakIT {
    * must be back near where it was early in the stream (its first checkpoint), whatever the RSS curve did.
    */
   private static void assertLiveHeapReturns(Map<String, Map<String, Optional<LiveHeap>>> heaps) {
-    Map<String, Optional<LiveHeap>> first = heaps.values().iterator().next();
-    Map<String, Optional<LiveHeap>> drained = heaps.get("drained");
-    assertThat(drained).as("live heap measured in every service once drained (jcmd)")
-        .allSatisfy((service, heap) -> assertThat(heap).as(service).isPresent());
-    drained.forEach((service, heap) -> first.get(service).ifPresent(early -> {
-      long bound = early.usedMib() + Math.max(LIVE_HEAP_SLACK_MIB, early.usedMib() / 2);
-      assertThat(heap.get().usedMib()).as("%s live heap once drained vs %d MiB early in the stream", service,
-          early.usedMib()).isLessThanOrEqualTo(bound);
-    }));
+    assertBackNearFirstCheckpoint(heaps, "live heap", "jcmd", LiveHeap::usedMib, LIVE_HEAP_SLACK_MIB, 2);
   }
 
   /** Native memory once drained may exceed the first checkpoint's by this much (allocator arenas), not more. */
@@ -204,16 +189,27 @@ class SoakIT {
    * as the live heap: once drained, back within {@link #NATIVE_SLACK_MIB} (or a quarter) of its first value.
    */
   private static void assertNativeMemoryReturns(Map<String, Map<String, Optional<ResidentSplit>>> resident) {
-    Map<String, Optional<ResidentSplit>> first = resident.values().iterator().next();
-    Map<String, Optional<ResidentSplit>> drained = resident.get("drained");
-    assertThat(drained).as("resident split measured in every service once drained (/proc/PID/smaps)")
-        .allSatisfy((service, split) -> assertThat(split).as(service).isPresent());
-    drained.forEach((service, split) -> first.get(service).ifPresent(early -> {
-      long bound = early.otherAnonymousMib() + Math.max(NATIVE_SLACK_MIB, early.otherAnonymousMib() / 4);
-      assertThat(split.get().otherAnonymousMib()).as("%s native memory once drained vs %d MiB early in the stream",
-          service, early.otherAnonymousMib()).isLessThanOrEqualTo(bound);
-      assertThat(split.get().heapMib()).as("%s heap pages resident: the heap was found in smaps", service)
-          .isPositive();
+    assertBackNearFirstCheckpoint(resident, "native memory", "/proc/PID/smaps", ResidentSplit::otherAnonymousMib,
+        NATIVE_SLACK_MIB, 4);
+    resident.get("drained").forEach((service, split) -> assertThat(split.get().heapMib())
+        .as("%s heap pages resident: the heap was found in smaps", service).isPositive());
+  }
+
+  /**
+   * Every service measured at the "drained" checkpoint, each at most {@code slackMib} (or 1/{@code shareDivisor}
+   * of the value, if larger) above its value at the first checkpoint.
+   */
+  private static <T> void assertBackNearFirstCheckpoint(Map<String, Map<String, Optional<T>>> checkpoints,
+      String what, String measuredBy, ToLongFunction<T> mib, long slackMib, int shareDivisor) {
+    Map<String, Optional<T>> first = checkpoints.values().iterator().next();
+    Map<String, Optional<T>> drained = checkpoints.get("drained");
+    assertThat(drained).as("%s measured in every service once drained (%s)", what, measuredBy)
+        .allSatisfy((service, value) -> assertThat(value).as(service).isPresent());
+    drained.forEach((service, value) -> first.get(service).ifPresent(early -> {
+      long earlyMib = mib.applyAsLong(early);
+      long bound = earlyMib + Math.max(slackMib, earlyMib / shareDivisor);
+      assertThat(mib.applyAsLong(value.get())).as("%s %s once drained vs %d MiB early in the stream", service, what,
+          earlyMib).isLessThanOrEqualTo(bound);
     }));
   }
 
