@@ -26,14 +26,22 @@ SEG_SEED = 1001
 CLS_SEED = 1002
 
 
-def train_segmenter(args):
-    torch.set_num_threads(args.seg_threads)
+def segmenter_config(args):
+    """The segmenter's SegConfig: the defaults, changed only where an option says so."""
     config = segmentation.SegConfig(steps=args.seg_steps, label_resize=args.seg_labels,
                                     version=args.seg_version or segmentation.SegConfig.version)
     if args.seg_size:
         config = dataclasses.replace(config, size=args.seg_size, name="spine-seg-b0w025-%d" % args.seg_size)
     if args.seg_train_crop is not None:
         config = dataclasses.replace(config, train_crop=args.seg_train_crop)
+    if args.seg_seed is not None:
+        config = dataclasses.replace(config, seed=args.seg_seed)
+    return config
+
+
+def train_segmenter(args):
+    torch.set_num_threads(args.seg_threads)
+    config = segmenter_config(args)
     root = os.path.join(args.data, "seg")
     data.generate(root, args.seg_studies, SEG_SEED, args.matrix)
     volumes = [data.segmentation_arrays(s, config.size, config.hu_window, config.label_resize)
@@ -42,14 +50,22 @@ def train_segmenter(args):
     save(args.checkpoints, "segmenter", model, segmentation.config_dict(config))
 
 
-def train_classifier(args):
-    torch.set_num_threads(args.cls_threads)
+def classifier_config(args):
+    """The classifier's ClsConfig: the defaults, changed only where an option says so."""
     config = classification.ClsConfig(epochs=args.cls_epochs)
     if args.seg_size:
         # Crops are planned from the segmenter's masks: train on plans made at its resolution.
         config = dataclasses.replace(config, mask_size=args.seg_size)
     if args.cls_version:
         config = dataclasses.replace(config, version=args.cls_version)
+    if args.cls_seed is not None:
+        config = dataclasses.replace(config, seed=args.cls_seed)
+    return config
+
+
+def train_classifier(args):
+    torch.set_num_threads(args.cls_threads)
+    config = classifier_config(args)
     root = os.path.join(args.data, "cls")
     data.generate(root, args.cls_studies, CLS_SEED, args.matrix, fracture_probability=config.train_prevalence)
     generator = torch.Generator().manual_seed(config.seed)
@@ -82,7 +98,7 @@ def compare_weights(cards, reference):
                              theirs), flush=True)
 
 
-def main(argv=None):
+def parser():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="shipped", help="where the models, cards and golden files go")
     parser.add_argument("--data", default="build/phantoms", help="where the training phantoms are generated")
@@ -96,8 +112,12 @@ def main(argv=None):
     parser.add_argument("--seg-train-crop", type=int,
                         help="train on random windows of this size (0: whole slices; default: SegConfig.train_crop)")
     parser.add_argument("--seg-version", help="the segmenter card's version (give one when changing the defaults)")
+    parser.add_argument("--seg-seed", type=int, help="the segmenter's training seed (initialisation, batches, "
+                        "augmentation; default SegConfig.seed); the phantoms stay those of seed %d" % SEG_SEED)
     parser.add_argument("--cls-studies", type=int, default=100)
     parser.add_argument("--cls-epochs", type=int, default=12)
+    parser.add_argument("--cls-seed", type=int, help="the classifier's training seed (default ClsConfig.seed); the "
+                        "phantoms stay those of seed %d" % CLS_SEED)
     parser.add_argument("--cls-version", help="the classifier card's version (give one when changing the defaults)")
     parser.add_argument("--eval-studies", type=int, default=60)
     parser.add_argument("--seg-threads", type=int, default=2, help="torch threads of the segmenter's training")
@@ -106,7 +126,11 @@ def main(argv=None):
     parser.add_argument("--skip-training", action="store_true", help="export and report the checkpoints")
     parser.add_argument("--compare-with", default="shipped",
                         help="after export, say whether the weights equal the models of the same names here")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
     if args.only == "segmenter":
         return train_segmenter(args)
     if args.only == "classifier":
