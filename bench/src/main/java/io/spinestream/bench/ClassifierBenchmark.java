@@ -12,6 +12,7 @@ import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.ModelCard;
 import io.spinestream.common.inference.Tensor;
+import io.spinestream.common.streams.RunningModelService;
 import io.spinestream.cropper.CropPlanner;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.LabelRegion;
@@ -322,7 +323,7 @@ final class ClassifierBenchmark {
         CropPublisher publisher = cropsAfterSlices ? new CropPublisher(options, registry, cropTopic, crops.get(0))
             : null) {
       long starting = System.nanoTime();
-      ClassifierMain.Running running = ClassifierMain.start(ClassifierMain.settings(Map.of(),
+      RunningModelService running = ClassifierMain.start(ClassifierMain.settings(Map.of(),
           args.toArray(String[]::new)));
       long started = System.nanoTime();
       Supplier<String> alive = () -> running.runner().state().isRunningOrRebalancing() ? null

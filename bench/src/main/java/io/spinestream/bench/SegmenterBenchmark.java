@@ -10,6 +10,7 @@ import io.spinestream.common.imaging.Preprocess;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.ModelCard;
 import io.spinestream.common.inference.Tensor;
+import io.spinestream.common.streams.RunningModelService;
 import io.spinestream.events.CtSlice;
 import io.spinestream.events.LabelRegion;
 import io.spinestream.events.SliceMask;
@@ -203,7 +204,7 @@ final class SegmenterBenchmark {
     try (OutputWatcher watcher = new OutputWatcher(options, Map.of(masks.name(), n, deadLetters.name(), 0));
         GroupWatcher group = new GroupWatcher(options, runId)) {
       long starting = System.nanoTime();
-      SegmenterMain.Running running = SegmenterMain.start(SegmenterMain.settings(Map.of(),
+      RunningModelService running = SegmenterMain.start(SegmenterMain.settings(Map.of(),
           args.toArray(String[]::new)));
       long started = System.nanoTime();
       long done;

@@ -2,10 +2,8 @@ package io.spinestream.classifier;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.spinestream.common.config.ConfigException;
 import io.spinestream.common.config.Setting;
 import io.spinestream.common.config.Settings;
-import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.InferenceSettings;
 import io.spinestream.common.inference.ModelCard;
@@ -13,6 +11,8 @@ import io.spinestream.common.inference.TorchModel;
 import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.common.kafka.SchemaCheck;
 import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.common.streams.RunningModelService;
+import io.spinestream.common.streams.ServiceMain;
 import io.spinestream.common.streams.StreamsRunner;
 import io.spinestream.common.streams.StreamsSettings;
 import io.spinestream.events.ModelRef;
@@ -23,15 +23,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The classifier service: {@code spine.crops} + {@code spine.slices} + {@code spine.series} ->
  * {@code spine.vertebra-scores} and {@code spine.scores}. CPU or GPU by {@code classifier.device}.
  */
 public final class ClassifierMain {
-  private static final Logger LOG = LoggerFactory.getLogger(ClassifierMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("classifier");
   static final InferenceSettings MODEL = new InferenceSettings("classifier", "models/shipped/spine-cls-plainw025-96.json");
   static final Setting<Duration> PUNCTUATE = Setting.millis("classifier.punctuate.interval.ms", 10L,
@@ -65,22 +62,7 @@ public final class ClassifierMain {
   }
 
   public static void main(String[] args) {
-    int code;
-    try {
-      Settings settings = settings(System.getenv(), args);
-      LOG.info("classifier starting with {}", settings.describe());
-      Running running = start(settings);
-      Runtime.getRuntime().addShutdownHook(new Thread(running::close, "classifier-shutdown"));
-      LOG.info("classifier running");
-      code = running.runner().awaitStop();
-    } catch (ConfigException e) {
-      LOG.error("classifier cannot start: {}", e.getMessage());
-      code = 2;
-    } catch (Exception e) {
-      LOG.error("classifier failed: {}", e.getMessage(), e);
-      code = 1;
-    }
-    System.exit(code);
+    ServiceMain.run("classifier", () -> settings(System.getenv(), args), ClassifierMain::start);
   }
 
   static ClassifierSpec spec(ModelCard card) {
@@ -90,7 +72,7 @@ public final class ClassifierMain {
         pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(), new ModelRef(card.name(), card.version(), card.sha256()));
   }
 
-  public static Running start(Settings settings) throws Exception {
+  public static RunningModelService start(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
     ClassifierTopics topics = new ClassifierTopics(kafka.sourceTopic(Topics.SLICES), kafka.sourceTopic(Topics.SERIES),
         kafka.topic(Topics.CROPS), kafka.topic(Topics.VERTEBRA_SCORES), kafka.topic(Topics.SCORES),
@@ -121,32 +103,13 @@ public final class ClassifierMain {
           STREAMS.streamsProperties(settings, kafka, Topics.SLICES.maxMessageBytes()), metrics,
           settings.get(STREAMS.closeTimeout));
       runner.start(settings.get(STREAMS.startTimeout));
-      ServiceHttpServer http = null;
-      Integer port = settings.get(STREAMS.httpPort);
-      if (port != null) {
-        http = new ServiceHttpServer(settings.get(STREAMS.httpHost), port, metrics, runner::health);
-      }
-      return new Running(runner, http, predictor, model);
+      return new RunningModelService(runner, STREAMS.httpServer(settings, metrics, runner), predictor, model);
     } catch (Exception | Error e) {
       if (predictor != null) {
         predictor.close();
       }
       model.close();
       throw e;
-    }
-  }
-
-  /** A started classifier; close to stop it (streams first, then the model). */
-  public record Running(StreamsRunner runner, ServiceHttpServer http, BatchingPredictor predictor, TorchModel model)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      runner.close();
-      if (http != null) {
-        http.close();
-      }
-      predictor.close();
-      model.close();
     }
   }
 }

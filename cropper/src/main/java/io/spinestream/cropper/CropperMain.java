@@ -2,13 +2,13 @@ package io.spinestream.cropper;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.spinestream.common.config.ConfigException;
 import io.spinestream.common.config.Setting;
 import io.spinestream.common.config.Settings;
-import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.common.kafka.SchemaCheck;
 import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.common.streams.RunningService;
+import io.spinestream.common.streams.ServiceMain;
 import io.spinestream.common.streams.StreamsRunner;
 import io.spinestream.common.streams.StreamsSettings;
 import io.spinestream.schemas.Topic;
@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The cropper service: {@code spine.masks} + {@code spine.series} -> {@code spine.crops}. Settings as every
@@ -27,7 +25,6 @@ import org.slf4j.LoggerFactory;
  * configuration, 1 when the service fails.
  */
 public final class CropperMain {
-  private static final Logger LOG = LoggerFactory.getLogger(CropperMain.class);
   static final StreamsSettings STREAMS = new StreamsSettings("cropper");
   // Defaults of the crop contract: must equal what the shipped classifier was trained with (its card's "crop").
   static final Setting<Integer> MIN_PIXELS = Setting.integer("cropper.min.pixels", 10,
@@ -54,17 +51,7 @@ public final class CropperMain {
   }
 
   public static void main(String[] args) {
-    int code;
-    try {
-      code = run(Settings.load(settings(), KafkaSettings.passThroughGroups(), System.getenv(), args));
-    } catch (ConfigException e) {
-      LOG.error("cropper cannot start: {}", e.getMessage());
-      code = 2;
-    } catch (Exception e) {
-      LOG.error("cropper failed: {}", e.getMessage(), e);
-      code = 1;
-    }
-    System.exit(code);
+    ServiceMain.run("cropper", () -> settings(System.getenv(), args), CropperMain::start);
   }
 
   /** The configuration the topology runs with. */
@@ -80,7 +67,7 @@ public final class CropperMain {
   }
 
   /** Starts the service; the returned runner is RUNNING. Used by main and by in-process tests. */
-  public static Running start(Settings settings) throws Exception {
+  public static RunningService start(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
     CropperTopics topics = topics(kafka);
     List<Topic<?>> all = List.of(topics.masks(), topics.series(), topics.crops(), topics.deadLetters());
@@ -95,31 +82,7 @@ public final class CropperMain {
         STREAMS.streamsProperties(settings, kafka, Topics.MASKS.maxMessageBytes()), metrics,
         settings.get(STREAMS.closeTimeout));
     runner.start(settings.get(STREAMS.startTimeout));
-    ServiceHttpServer http = null;
-    Integer port = settings.get(STREAMS.httpPort);
-    if (port != null) {
-      http = new ServiceHttpServer(settings.get(STREAMS.httpHost), port, metrics, runner::health);
-    }
-    return new Running(runner, http);
-  }
-
-  /** A started cropper; close to stop it. */
-  public record Running(StreamsRunner runner, ServiceHttpServer http) implements AutoCloseable {
-    @Override
-    public void close() {
-      runner.close();
-      if (http != null) {
-        http.close();
-      }
-    }
-  }
-
-  private static int run(Settings settings) throws Exception {
-    LOG.info("cropper starting with {}", settings.describe());
-    Running running = start(settings);
-    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "cropper-shutdown"));
-    LOG.info("cropper running");
-    return running.runner().awaitStop();
+    return new RunningService(runner, STREAMS.httpServer(settings, metrics, runner));
   }
 
   /** Loads the cropper's settings, for tests and tools running it in-process. */

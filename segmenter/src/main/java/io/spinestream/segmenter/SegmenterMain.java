@@ -2,18 +2,17 @@ package io.spinestream.segmenter;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.spinestream.common.config.ConfigException;
 import io.spinestream.common.config.Setting;
 import io.spinestream.common.config.Settings;
-import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.inference.BatchingPredictor;
 import io.spinestream.common.inference.InferenceSettings;
 import io.spinestream.common.inference.ModelCard;
-import io.spinestream.common.inference.ModelLoadException;
 import io.spinestream.common.inference.TorchModel;
 import io.spinestream.common.kafka.KafkaSettings;
 import io.spinestream.common.kafka.SchemaCheck;
 import io.spinestream.common.kafka.TopicAdmin;
+import io.spinestream.common.streams.RunningModelService;
+import io.spinestream.common.streams.ServiceMain;
 import io.spinestream.common.streams.StreamsRunner;
 import io.spinestream.common.streams.StreamsSettings;
 import io.spinestream.events.ModelRef;
@@ -66,26 +65,7 @@ public final class SegmenterMain {
   }
 
   public static void main(String[] args) {
-    int code;
-    try {
-      Settings settings = settings(System.getenv(), args);
-      LOG.info("segmenter starting with {}", settings.describe());
-      Running running = start(settings);
-      Runtime.getRuntime().addShutdownHook(new Thread(running::close, "segmenter-shutdown"));
-      LOG.info("segmenter running");
-      code = running.runner().awaitStop();
-    } catch (ConfigException e) {
-      LOG.error("segmenter cannot start: {}", e.getMessage());
-      code = 2;
-    } catch (ModelLoadException e) {
-      // The message names the card or file and the fix; a stack trace would only bury it.
-      LOG.error("segmenter cannot start: {}", e.getMessage());
-      code = 1;
-    } catch (Exception e) {
-      LOG.error("segmenter failed: {}", e.getMessage(), e);
-      code = 1;
-    }
-    System.exit(code);
+    ServiceMain.run("segmenter", () -> settings(System.getenv(), args), SegmenterMain::start);
   }
 
   /** What the topology needs of the model card. */
@@ -98,7 +78,7 @@ public final class SegmenterMain {
   }
 
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
-  public static Running start(Settings settings) throws Exception {
+  public static RunningModelService start(Settings settings) throws Exception {
     KafkaSettings kafka = new KafkaSettings(settings);
     SegmenterTopics topics = new SegmenterTopics(kafka.sourceTopic(Topics.SLICES), kafka.sourceTopic(Topics.SERIES),
         kafka.topic(Topics.MASKS), kafka.topic(Topics.DEAD_LETTERS));
@@ -127,32 +107,13 @@ public final class SegmenterMain {
           STREAMS.streamsProperties(settings, kafka, Topics.SLICES.maxMessageBytes()), metrics,
           settings.get(STREAMS.closeTimeout));
       runner.start(settings.get(STREAMS.startTimeout));
-      ServiceHttpServer http = null;
-      Integer port = settings.get(STREAMS.httpPort);
-      if (port != null) {
-        http = new ServiceHttpServer(settings.get(STREAMS.httpHost), port, metrics, runner::health);
-      }
-      return new Running(runner, http, predictor, model);
+      return new RunningModelService(runner, STREAMS.httpServer(settings, metrics, runner), predictor, model);
     } catch (Exception | Error e) {
       if (predictor != null) {
         predictor.close();
       }
       model.close();
       throw e;
-    }
-  }
-
-  /** A started segmenter; close to stop it (streams first, then the model). */
-  public record Running(StreamsRunner runner, ServiceHttpServer http, BatchingPredictor predictor, TorchModel model)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      runner.close();
-      if (http != null) {
-        http.close();
-      }
-      predictor.close();
-      model.close();
     }
   }
 }

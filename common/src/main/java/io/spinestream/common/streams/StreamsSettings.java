@@ -1,8 +1,11 @@
 package io.spinestream.common.streams;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spinestream.common.config.Setting;
 import io.spinestream.common.config.Settings;
+import io.spinestream.common.http.ServiceHttpServer;
 import io.spinestream.common.kafka.KafkaSettings;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -56,6 +59,13 @@ public final class StreamsSettings {
         "native memory of all the instance's RocksDB state stores together: block cache, index and filter blocks"
             + " and memtables (half of it at most); without a bound each store and partition takes up to ~100"
             + " MiB").between(8, 65_536);
+  }
+
+  /** Starts the service's HTTP endpoint (health, metrics) for this runner; null when no port is set. */
+  public ServiceHttpServer httpServer(Settings settings, PrometheusMeterRegistry metrics, StreamsRunner runner)
+      throws IOException {
+    Integer port = settings.get(httpPort);
+    return port == null ? null : new ServiceHttpServer(settings.get(httpHost), port, metrics, runner::health);
   }
 
   public List<Setting<?>> all() {
