@@ -97,58 +97,118 @@ def regions(label_map, rows, columns):
     return out
 
 
-LEVEL_ORDERING = "monotone-levels-v1"
+# The study-level rules that name each slice's vertebral level consistently along z (card
+# postprocessing.level_ordering). v1: the levels only never go up from the skull down; v2: besides, the level of a
+# body below C2 (C3..C7) never spans a gap between two bodies, so that the bodies are counted (see level_states).
+LEVEL_ORDERING_V1 = "monotone-levels-v1"
+LEVEL_ORDERING_V2 = "monotone-levels-v2"
+LEVEL_ORDERINGS = (LEVEL_ORDERING_V1, LEVEL_ORDERING_V2)
+# Levels that are one body each, so one run between two gaps: C3..C7 (C1 and C2 interlock, with gaps inside the
+# pair; T1-T12 is one label for twelve bodies; state 0 is above the spine).
+SINGLE_BODY_LEVELS = range(3, 8)
+# A gap between bodies: a slice whose vertebra pixel count is under a third of the peaks on both sides.
+GAP_DEPTH = 3
 
 
-def level_states(counts):
-    """The study-level rule that names each slice's vertebral level consistently along z (card
-    postprocessing.level_ordering = "monotone-levels-v1"). counts: per slice in z order (index 0 the most
+def body_gaps(foreground):
+    """Which slices separate two vertebral bodies, from each slice's vertebra pixel count (z order, index 0 the
+    most inferior). Between two bodies an axial slice cuts only the disc and some posterior bone, so the count
+    drops: slice k is a gap when on both sides the count rises to more than GAP_DEPTH * foreground[k] before it
+    falls below foreground[k] again (on the superior side strictly below, on the inferior side below or equal,
+    so that a flat valley has one gap, its most inferior slice). A fracture cleft or a thin slice through a
+    body dips far less. Java: io.spinestream.segmenter.LevelOrdering.bodyGaps."""
+    f = [int(v) for v in foreground]
+    n = len(f)
+    gaps = [False] * n
+    for k in range(n):
+        superior = f[k]
+        for j in range(k + 1, n):
+            if f[j] < f[k]:
+                break
+            superior = max(superior, f[j])
+        inferior = f[k]
+        for j in range(k - 1, -1, -1):
+            if f[j] <= f[k]:
+                break
+            inferior = max(inferior, f[j])
+        gaps[k] = GAP_DEPTH * f[k] < min(superior, inferior)
+    return gaps
+
+
+def level_states(counts, rule=LEVEL_ORDERING_V1):
+    """The state of each slice under a level-ordering rule. counts: per slice in z order (index 0 the most
     inferior: z ascending is inferior to superior), the pixel count of each label 0..8 of the model's argmax.
 
     Going from the most superior slice down, the level never decreases: states 0 (above the spine: nothing
-    there is a vertebra), 1..7 (C1..C7), 8 (thoracic). Among all such sequences the one that keeps the most
-    pixels at the label the model gave them wins (state 0 keeps none), ties to the smaller state, so that a
-    slice labelled out of order (a level swapped with its neighbour, a skull-base ring taken for a vertebra)
-    takes the level its neighbours agree on. Integer arithmetic, so the Java twin agrees exactly.
+    there is a vertebra), 1..7 (C1..C7), 8 (thoracic). Under monotone-levels-v2 moreover no gap between bodies
+    (body_gaps) has one of C3..C7 on both of its neighbours: the level changes at each gap below C2, so a level
+    the network never names (two bodies both called C4) is counted in rather than merged into its neighbour.
+    Among all such sequences the one that keeps the most pixels at the label the model gave them wins (state 0
+    keeps none), so that a slice labelled out of order (a level swapped with its neighbour, a skull-base ring
+    taken for a vertebra) takes the level its neighbours agree on. Ties go to the smaller state (v2: the
+    smaller (state, closed) key below). Integer arithmetic, so the Java twin agrees exactly.
     Returns the state of each slice, in the order of `counts`. Java: io.spinestream.segmenter.LevelOrdering."""
+    if rule not in LEVEL_ORDERINGS:
+        raise ValueError("unknown level ordering %r (known: %s)" % (rule, ", ".join(LEVEL_ORDERINGS)))
     states = len(LABELS)
     n = len(counts)
     if n == 0:
         return []
-    best = [0] * states
+    gaps = body_gaps([sum(int(c) for c in row[1:states]) for row in counts]) if rule == LEVEL_ORDERING_V2 \
+        else [False] * n
+    # Key 2 * s + closed. closed: the slice is a gap and the slice above has the same single-body level s, so the
+    # slice below must have a larger one. Without gaps (v1) every key is even and this is the plain monotone DP.
+    keys = 2 * states
+    best = [0 if key % 2 == 0 else None for key in range(keys)]  # above the top slice: any level, nothing kept
     back = []
     for k in range(n - 1, -1, -1):  # superior to inferior
-        gains = [0] + [int(counts[k][s]) for s in range(1, states)]
-        pointer, running, running_at = [], None, 0
-        new_best = []
-        for s in range(states):
-            if running is None or best[s] > running:
-                running, running_at = best[s], s
-            pointer.append(running_at)
-            new_best.append(running + gains[s])
+        new_best, pointer = [None] * keys, [0] * keys
+        for key in range(keys):
+            s, closed = divmod(key, 2)
+            single_body_gap = gaps[k] and s in SINGLE_BODY_LEVELS
+            if closed and not single_body_gap:
+                continue
+            choice = None
+            for above in range(2 * s + 2):  # keys of states <= s, in increasing order: ties to the smaller key
+                if best[above] is None:
+                    continue
+                same = above // 2 == s
+                if (same and above % 2) or (closed and not same) or (not closed and same and single_body_gap):
+                    continue
+                if choice is None or best[above] > best[choice]:
+                    choice = above
+            if choice is not None:
+                new_best[key] = best[choice] + (0 if s == 0 else int(counts[k][s]))
+                pointer[key] = choice
         back.append(pointer)
         best = new_best
+    key = max((key for key in range(keys) if best[key] is not None), key=lambda key: (best[key], -key))
     result = [0] * n
-    state = max(range(states), key=lambda s: (best[s], -s))
     for k in range(n):  # back[n - 1 - k] holds slice k's pointers to the slice above it
-        result[k] = state
-        state = back[n - 1 - k][state]
+        result[k] = key // 2
+        key = back[n - 1 - k][key]
     return result
 
 
-def order_levels(label_maps):
-    """Applies level_states to label maps [n, h, w] (z order): a slice in state 0 loses its foreground, a slice
-    in state s >= 1 has every vertebra pixel (labels 1..8) relabelled s, except that in a C1 slice pixels
-    labelled C2 stay C2 (the dens rises into the ring of the atlas). Java: LevelOrdering.apply."""
+def order_levels(label_maps, rule=LEVEL_ORDERING_V1):
+    """Applies level_states under `rule` to label maps [n, h, w] (z order): a slice in state 0 loses its
+    foreground, a slice in state s >= 1 has every vertebra pixel (labels 1..8) relabelled s, except that in a C1
+    slice pixels labelled C2 stay C2 (the dens rises into the ring of the atlas). Java: LevelOrdering.apply."""
     lm = label_maps if isinstance(label_maps, np.ndarray) else label_maps.numpy()
     counts = [np.bincount(lm[k].ravel(), minlength=len(LABELS))[:len(LABELS)] for k in range(lm.shape[0])]
     out = lm.copy()
-    for k, state in enumerate(level_states(counts)):
+    for k, state in enumerate(level_states(counts, rule)):
         vertebra = (lm[k] >= 1) & (lm[k] < len(LABELS))
         if state == 1:
             vertebra &= lm[k] != 2
         out[k][vertebra] = state
     return out if isinstance(label_maps, np.ndarray) else torch.from_numpy(out)
+
+
+def postprocess(rule, label_maps):
+    """What the segmenter service does to a study's argmax before its masks leave: the card's
+    postprocessing.level_ordering ("" or None for none)."""
+    return order_levels(label_maps, rule) if rule else label_maps
 
 
 def linspace_indices(first, last, count=SAMPLED_SLICES):

@@ -81,11 +81,9 @@ def load(models, task):
 def postprocess(seg_card, label_maps):
     """What the segmenter service does to the argmax before masks leave it, as the card says."""
     rule = seg_card.get("postprocessing", {}).get("level_ordering", "")
-    if rule == contract.LEVEL_ORDERING:
-        return contract.order_levels(label_maps)
-    if rule:
+    if rule and rule not in contract.LEVEL_ORDERINGS:
         raise SystemExit("%s: unknown postprocessing.level_ordering %r" % (seg_card["name"], rule))
-    return label_maps
+    return contract.postprocess(rule, label_maps)
 
 
 @torch.no_grad()
@@ -142,6 +140,7 @@ def summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows,
     truths = [t for _, t, _ in vertebra_rows]
     result = {
         "segmenter": "%s %s" % (seg_card["name"], seg_card["version"]),
+        "level_ordering": seg_card.get("postprocessing", {}).get("level_ordering") or "none",
         "classifier": "%s %s" % (cls_card["name"], cls_card["version"]),
         "studies": len(studies), "slices": slices, "seconds": round(elapsed, 1),
         "positive_studies": sum(t["patient_overall"] for t, _ in study_rows),
@@ -176,9 +175,10 @@ def markdown(result, command):
     fmt = lambda x: "n/a" if x is None else "%.3f" % x
     lines = ["## %s + %s on %d held-out studies" % (result["segmenter"], result["classifier"], result["studies"]), "",
              "Reproduce: `%s` (from models/). %d slices, %d studies with fractures, %d of %d vertebrae fractured, "
-             "%d vertebrae not found by the segmentation; %.0f s on this machine." % (
+             "%d vertebrae not found by the segmentation (level ordering: %s); %.0f s on this machine." % (
                  command, result["slices"], result["positive_studies"], result["fractured_vertebrae"],
-                 result["vertebrae"], result["not_found_vertebrae"], result["seconds"]), "",
+                 result["vertebrae"], result["not_found_vertebrae"], result.get("level_ordering", "n/a"),
+                 result["seconds"]), "",
              "| | " + " | ".join(contract.VERTEBRAE) + " | mean |", "|---" * 9 + "|",
              "| dice | " + " | ".join(fmt(result["dice"][v]) for v in contract.VERTEBRAE) + " | **%s** |"
              % fmt(result["dice_mean_c1_c7"]),

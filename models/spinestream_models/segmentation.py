@@ -12,7 +12,7 @@ from . import augment, contract, nets
 @dataclass
 class SegConfig:
     name: str = "spine-seg-b0w025-256"
-    version: str = "1.3.0"
+    version: str = "1.3.1"
     width: float = 0.25            # EfficientNet-B0 width multiplier (1.0 = the seed's encoder)
     decoder_width: float = 0.5     # decoder channels as a fraction of 256, 128, 64, 32, 16
     size: int = 256                # model input H = W (the seed: 320; the phantoms' matrix: no resize, exact labels)
@@ -36,7 +36,7 @@ class SegConfig:
     # 1.2.0 experiment: no better, see models/README.md).
     label_resize: str = "nearest"
     # The study-level rule applied to the argmax before masks leave the segmenter ("" for none).
-    level_ordering: str = contract.LEVEL_ORDERING
+    level_ordering: str = contract.LEVEL_ORDERING_V2
 
     @staticmethod
     def full():
@@ -129,7 +129,7 @@ def predict(model, windowed, config: SegConfig, batch=16):
         x = contract.normalise(inputs_25d(windowed, range(b, min(n, b + batch))), config.mean, config.std)
         out.append(model(x).argmax(dim=1).to(torch.uint8))
     labels = torch.cat(out)
-    return contract.order_levels(labels) if config.level_ordering == contract.LEVEL_ORDERING else labels
+    return contract.postprocess(config.level_ordering, labels)
 
 
 def dice_per_label(predicted, truth, labels=range(1, 8)):

@@ -94,6 +94,87 @@ class LevelOrderingTest(unittest.TestCase):
         self.assertTrue(((out > 0) == ((maps > 0) & (np.arange(3)[:, None, None] < 2))).all())
 
 
+class BodyCountingTest(unittest.TestCase):
+    """monotone-levels-v2: the level of a body below C2 never spans a gap between bodies."""
+
+    @staticmethod
+    def bodies(levels, peak=1000, gap=100):
+        """Counts per slice (index 0 the most inferior) of bodies listed superior first, each
+        (label, slices), with a one-slice gap of `gap` pixels (of the upper body's label) below each body."""
+        rows = []
+        for label, slices in levels:
+            for _ in range(slices):
+                row = [0] * len(contract.LABELS)
+                row[label] = peak
+                rows.append(row)
+            row = [0] * len(contract.LABELS)
+            row[label] = gap
+            rows.append(row)
+        return list(reversed(rows))
+
+    def test_gaps_are_deep_valleys_only(self):
+        f = [900, 1000, 100, 1000, 800, 500, 800, 1000, 300, 300, 1000, 50]
+        # 100 and the flat valley's most inferior 300 are gaps; 500 is a shallow dip (a cleft); 50 is the most
+        # superior slice, with no body above it.
+        self.assertEqual([k for k, g in enumerate(contract.body_gaps(f)) if g], [2, 8])
+        self.assertEqual(contract.body_gaps([]), [])
+        self.assertEqual(contract.body_gaps([0, 0, 0]), [False, False, False])
+
+    def test_two_bodies_named_alike_are_counted_not_merged(self):
+        counts = self.bodies([(2, 5), (3, 5), (4, 5), (4, 5), (6, 5), (7, 5), (8, 5)])
+        v1 = list(reversed(contract.level_states(counts, contract.LEVEL_ORDERING_V1)))
+        v2 = list(reversed(contract.level_states(counts, contract.LEVEL_ORDERING_V2)))
+        names = lambda states: [states[i] for i in range(0, len(states), 6)]  # one slice per body
+        self.assertEqual(names(v1), [2, 3, 4, 4, 6, 7, 8])
+        self.assertEqual(names(v2), [2, 3, 4, 5, 6, 7, 8])
+
+    def test_without_gaps_v2_is_v1(self):
+        generator = np.random.default_rng(11)
+        for _ in range(100):
+            n = int(generator.integers(1, 30))
+            counts = generator.integers(0, 50, size=(n, len(contract.LABELS)))
+            counts[:, 1:] += 1000  # never a deep valley
+            self.assertFalse(any(contract.body_gaps(counts[:, 1:].sum(1))))
+            self.assertEqual(contract.level_states(counts.tolist(), contract.LEVEL_ORDERING_V2),
+                             contract.level_states(counts.tolist(), contract.LEVEL_ORDERING_V1))
+
+    def test_is_the_best_sequence_that_counts_the_bodies(self):
+        generator = np.random.default_rng(5)
+        labels = len(contract.LABELS)
+        for _ in range(300):
+            n = int(generator.integers(1, 6))
+            counts = generator.integers(0, 6, size=(n, labels))
+            counts[generator.random(n) < 0.4, 1:] //= 5  # some deep valleys
+            counts = counts.tolist()
+            gaps = contract.body_gaps([sum(row[1:]) for row in counts])
+
+            def allowed(superior_first):
+                states = list(reversed(superior_first))  # index 0 the most inferior again
+                return all(not (gaps[k] and 0 < k < n - 1 and states[k - 1] == states[k] == states[k + 1]
+                                and states[k] in contract.SINGLE_BODY_LEVELS) for k in range(n))
+
+            def sequences(length, low):
+                if length == 0:
+                    yield []
+                    return
+                for s in range(low, labels):
+                    for rest in sequences(length - 1, s):
+                        yield [s] + rest
+
+            def gain(superior_first):
+                return sum(0 if s == 0 else counts[n - 1 - i][s] for i, s in enumerate(superior_first))
+
+            best = max(gain(seq) for seq in sequences(n, 0) if allowed(seq))
+            states = contract.level_states(counts, contract.LEVEL_ORDERING_V2)
+            self.assertTrue(allowed(list(reversed(states))), (counts, states))
+            self.assertEqual(gain(list(reversed(states))), best)
+            self.assertTrue(all(a >= b for a, b in zip(states, states[1:])), states)
+
+    def test_refuses_an_unknown_rule(self):
+        with self.assertRaisesRegex(ValueError, "monotone-levels-v9"):
+            contract.level_states([[0] * len(contract.LABELS)], "monotone-levels-v9")
+
+
 class PlanCropTest(unittest.TestCase):
     def region(self, count, box=(10, 20, 30, 40)):
         return (count,) + box

@@ -86,8 +86,8 @@ final class SegmenterBenchmark {
       }
       // Warm-up of the Java paths (JIT of preprocessing, argmax, regions, batching) and of every batch size the
       // runs will use; the predictor warmed up only batches of 1 and the largest at start.
-      boolean orderLevels = bare.model.card().ordersLevels();
-      withPreprocessing(bare, prep, orderLevels, series.subList(0, 1), options.batch(), new HashMap<>());
+      LevelOrdering.Rule levelOrdering = LevelOrdering.Rule.of(bare.model.card().levelOrdering());
+      withPreprocessing(bare, prep, levelOrdering, series.subList(0, 1), options.batch(), new HashMap<>());
       bare.modelOnlySeconds(inputs.subList(0, Math.min(inputs.size(), 8 * options.batch() + 1)));
       // The same for the service: one untimed run, so that the timed ones measure a service whose code the JIT
       // has compiled, as the bare paths' are (a service runs for hours; its warm-up is a start-up cost, like the
@@ -101,7 +101,7 @@ final class SegmenterBenchmark {
         String serviceRun = runId + "-r" + round;
         ServiceBench.runRotated(List.of(
             () -> bareSeconds[0] = bare.modelOnlySeconds(inputs),
-            () -> bareSeconds[1] = withPreprocessing(bare, prep, orderLevels, series, options.batch(), expected),
+            () -> bareSeconds[1] = withPreprocessing(bare, prep, levelOrdering, series, options.batch(), expected),
             () -> service[0] = service(options, registry, serviceRun, input, n)), round);
         Service s = service[0];
         int identical = (int) s.masks().stream()
@@ -142,8 +142,8 @@ final class SegmenterBenchmark {
    * the argmax and the regions; then, when the card asks for it, the level ordering over each series. Fills
    * {@code regions} (by SOP Instance UID) for the comparison.
    */
-  private static double withPreprocessing(BareModel bare, Prep prep, boolean orderLevels, List<Series> series,
-      int batch, Map<String, List<LabelRegion>> regions) throws Exception {
+  private static double withPreprocessing(BareModel bare, Prep prep, LevelOrdering.Rule levelOrdering,
+      List<Series> series, int batch, Map<String, List<LabelRegion>> regions) throws Exception {
     record Item(List<float[]> windowed, CtSlice slice, int index) {}
     long start = System.nanoTime();
     List<Item> items = new ArrayList<>();
@@ -171,11 +171,11 @@ final class SegmenterBenchmark {
             slice.getColumns()));
       }
     }
-    if (orderLevels) {
+    if (levelOrdering != LevelOrdering.Rule.NONE) {
       for (Series s : series) {
         List<List<LabelRegion>> ordered = s.slices().stream().map(slice -> regions.get(slice.getSopInstanceUid()))
             .toList();
-        int[] states = LevelOrdering.statesOfRegions(ordered);
+        int[] states = LevelOrdering.statesOfRegions(ordered, levelOrdering);
         for (int i = 0; i < states.length; i++) {
           regions.put(s.slices().get(i).getSopInstanceUid(), LevelOrdering.apply(ordered.get(i), states[i]));
         }
@@ -237,7 +237,7 @@ final class SegmenterBenchmark {
     out.append(String.format("Command: `%s`. Model %s %s (`%s`), input %s, level ordering %s. %d studies, %d slices,"
             + " matrix %d, phantom seed %d. %s%n%n", String.join(" ", options.command()), card.name(), card.version(),
         options.card(), java.util.Arrays.toString(card.inputShape(options.batch())),
-        card.ordersLevels() ? LevelOrdering.NAME : "none", studies, n, options.matrix(), options.seed(),
+        card.levelOrdering().isEmpty() ? "none" : card.levelOrdering(), studies, n, options.matrix(), options.seed(),
         ServiceBench.setup(options, SegmenterMain.settings(Map.of(),
             options.serviceArgs("report", "", "").toArray(String[]::new)), rounds.size())));
     out.append("| path | slices | seconds | slices/s | service / this |\n|---|---|---|---|---|\n");

@@ -9,6 +9,12 @@ final class Models {
 
   private Models() {}
 
+  /** "name version" of the shipped segmenter, from its card, as evaluations name the models that scored. */
+  static String segmenter() {
+    ModelCard card = ModelCard.read(PipelineFixture.MODELS.resolve(SEGMENTER_CARD));
+    return card.name() + " " + card.version();
+  }
+
   /** H (= W) of the shipped segmenter's input, from its card. */
   static int segmenterInputSize() {
     long[] shape = ModelCard.read(PipelineFixture.MODELS.resolve(SEGMENTER_CARD)).itemInputShape();

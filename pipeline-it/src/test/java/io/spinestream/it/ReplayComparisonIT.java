@@ -113,8 +113,8 @@ class ReplayComparisonIT {
           "--evaluate.json=" + work.resolve("evaluation.json"));
       System.out.println(evaluated.output());
       assertThat(evaluated.exitCode()).as("tools evaluate: %s", evaluated.output()).isZero();
-      String v1Model = "spine-cls-plainw025-96 1.2.0 / spine-seg-b0w025-256 1.3.0";
-      String v2Model = "spine-cls-plainw025-96 " + V2 + " / spine-seg-b0w025-256 1.3.0";
+      String v1Model = "spine-cls-plainw025-96 1.2.0 / " + Models.segmenter();
+      String v2Model = "spine-cls-plainw025-96 " + V2 + " / " + Models.segmenter();
       assertThat(evaluated.output()).contains(v1Model).contains(v2Model).contains("RSNA weighted log loss");
       Map<String, JsonNode> results = new LinkedHashMap<>();
       new ObjectMapper().readTree(work.resolve("evaluation.json").toFile())

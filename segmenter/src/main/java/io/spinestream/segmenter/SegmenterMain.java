@@ -74,7 +74,7 @@ public final class SegmenterMain {
     var pre = card.preprocessing();
     return new SegmenterSpec((int) shape[1], (int) shape[2], pre.huWindow().get(0).floatValue(),
         pre.huWindow().get(1).floatValue(), pre.meanValues(), pre.stdValues(),
-        new ModelRef(card.name(), card.version(), card.sha256()), card.ordersLevels());
+        new ModelRef(card.name(), card.version(), card.sha256()), LevelOrdering.Rule.of(card.levelOrdering()));
   }
 
   /** Loads the model, prepares topics and starts the streams; RUNNING when it returns. */
@@ -87,7 +87,8 @@ public final class SegmenterMain {
     BatchingPredictor predictor = null;
     try {
       SegmenterSpec spec = spec(model.card());
-      LOG.info("level ordering over each series: {}", spec.orderLevels() ? LevelOrdering.NAME
+      LOG.info("level ordering over each series: {}", spec.levelOrdering() != LevelOrdering.Rule.NONE
+          ? spec.levelOrdering().cardName()
           : "none (the card has no postprocessing.level_ordering)");
       predictor = BatchingPredictor.start(model, MODEL.batchingConfig(settings));
       List<Topic<?>> all = List.of(topics.slices(), topics.series(), topics.masks(), topics.deadLetters());

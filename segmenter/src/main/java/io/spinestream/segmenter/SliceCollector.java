@@ -502,8 +502,9 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       }
       int missing = (int) segmented.stream().filter(java.util.Objects::isNull).count();
       int[] states = null;
-      if (spec.orderLevels() && missing == 0) {
-        states = LevelOrdering.statesOfRegions(segmented.stream().map(SegmentedSlice::regions).toList());
+      if (spec.levelOrdering() != LevelOrdering.Rule.NONE && missing == 0) {
+        states = LevelOrdering.statesOfRegions(segmented.stream().map(SegmentedSlice::regions).toList(),
+            spec.levelOrdering());
       } else if (missing > 0) {
         // Only state written by a version that emitted masks batch by batch (progress past slices without a
         // stored result) can lack results: those masks are out already, so the rest go as the model gave
@@ -546,7 +547,7 @@ final class SliceCollector implements Processor<String, byte[], String, Specific
       SeriesWork work = this.work.get(seriesKey);
       LOG.info("series {} segmented: {} slices ({} segmented before the manifest came){}", progress.seriesUid, n,
           work == null ? 0 : work.doneBeforeManifest,
-          states != null ? ", levels ordered (" + LevelOrdering.NAME + ")" : "");
+          states != null ? ", levels ordered (" + spec.levelOrdering().cardName() + ")" : "");
       forget(seriesKey);
       completed.put(seriesKey, now);
     } finally {

@@ -45,9 +45,11 @@ class SegmenterTopologyTest {
   private static final int SIZE = 16;
   private static final ModelRef MODEL = new ModelRef("segmenter-test", "1.0.0", "ab".repeat(32));
   private static final SegmenterSpec SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f, new float[] {0, 0, 0},
-      new float[] {1, 1, 1}, MODEL, false);
+      new float[] {1, 1, 1}, MODEL, LevelOrdering.Rule.NONE);
   private static final SegmenterSpec ORDERING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
-      new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, true);
+      new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, LevelOrdering.Rule.MONOTONE_V1);
+  private static final SegmenterSpec BODY_COUNTING_SPEC = new SegmenterSpec(SIZE, SIZE, -1000f, 3000f,
+      new float[] {0, 0, 0}, new float[] {1, 1, 1}, MODEL, LevelOrdering.Rule.MONOTONE_V2);
   /** At most 4 slices in flight at the model. */
   private static final SegmenterConfig CONFIG = new SegmenterConfig(4, 4, Duration.ofMillis(10), Duration.ofMinutes(5),
       Duration.ofHours(1), true, 1024 * 1024, true);
@@ -129,6 +131,23 @@ class SegmenterTopologyTest {
       }
       if (index == 8) {
         map[pixels / 2] = 2;
+      }
+      return map;
+    }
+  }
+
+  /** Two bodies below C3 both called C4, separated by a slice of few pixels (a disc), as a model might. */
+  static final class MergedBodiesSegmenter extends FakeSegmenter {
+    /** By z index, 0 the most inferior: the level named and the vertebra pixels of the slice. */
+    static final int[] LEVELS = {4, 4, 4, 4, 4, 3, 3, 3, 2};
+    static final int[] PIXELS = {128, 128, 8, 128, 128, 8, 128, 128, 128};
+
+    @Override
+    byte[] map(float[] input) {
+      int index = index(input, 1);
+      byte[] map = new byte[SIZE * SIZE];
+      for (int p = 0; p < PIXELS[index]; p++) {
+        map[p] = (byte) LEVELS[index];
       }
       return map;
     }
@@ -338,6 +357,24 @@ class SegmenterTopologyTest {
     assertThat(driver.getKeyValueStore(SliceCollector.RESULT_STORE).approximateNumEntries()).as("results freed")
         .isZero();
     assertThat(driver.getKeyValueStore(SliceCollector.SLICE_STORE).approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void shouldCountTheBodiesBelowC2WhenTheCardAsksForTheSecondRule() {
+    for (SegmenterSpec spec : List.of(ORDERING_SPEC, BODY_COUNTING_SPEC)) {
+      start(spec, new MergedBodiesSegmenter());
+      for (int k = 0; k < 9; k++) {
+        sendSlice("1.2.3", k);
+      }
+      sendManifest("1.2.3", 9);
+      runPunctuations(4);
+      List<Integer> levels = masks.readValuesToList().stream().map(m -> m.getRegions().get(0).getLabel()).toList();
+      if (spec == ORDERING_SPEC) {
+        assertThat(levels).as("v1 keeps the merged C4").containsExactly(4, 4, 4, 4, 4, 3, 3, 3, 2);
+      } else {
+        assertThat(levels).as("v2: the body below the second gap is C5").containsExactly(5, 5, 4, 4, 4, 3, 3, 3, 2);
+      }
+    }
   }
 
   @Test

@@ -47,6 +47,11 @@ public record ModelCard(
    * monotonically along z (models/README.md, the contract; Python {@code contract.level_states}).
    */
   public static final String LEVEL_ORDERING_MONOTONE_V1 = "monotone-levels-v1";
+  /** The monotone rule, and besides the level of a body below C2 never spans a gap between two bodies. */
+  public static final String LEVEL_ORDERING_MONOTONE_V2 = "monotone-levels-v2";
+  /** The level orderings this version applies. */
+  public static final List<String> LEVEL_ORDERINGS = List.of(LEVEL_ORDERING_MONOTONE_V1,
+      LEVEL_ORDERING_MONOTONE_V2);
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -82,7 +87,7 @@ public record ModelCard(
    * What is done to the model's output before it leaves the service. Optional as a whole and per key, so
    * cards exported before a rule existed still load (and run without it).
    *
-   * @param levelOrdering absent or empty: none; {@link #LEVEL_ORDERING_MONOTONE_V1}: the monotone level rule
+   * @param levelOrdering absent or empty: none; otherwise one of {@link #LEVEL_ORDERINGS}
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Postprocessing(@JsonProperty("level_ordering") String levelOrdering) {}
@@ -149,17 +154,17 @@ public record ModelCard(
       checkPreprocessing(problems);
     }
     String ordering = postprocessing == null ? null : postprocessing.levelOrdering();
-    if (ordering != null && !ordering.isEmpty() && !ordering.equals(LEVEL_ORDERING_MONOTONE_V1)) {
+    if (ordering != null && !ordering.isEmpty() && !LEVEL_ORDERINGS.contains(ordering)) {
       // A rule this version does not know would silently give other masks than training measured: refuse.
       problems.add("\"postprocessing.level_ordering\" is '" + ordering + "', which this version does not know"
-          + " (known: '" + LEVEL_ORDERING_MONOTONE_V1 + "', or absent for none)");
+          + " (known: '" + String.join("', '", LEVEL_ORDERINGS) + "', or absent for none)");
     }
     return problems;
   }
 
-  /** Whether the card asks for the monotone level ordering of a series' masks. */
-  public boolean ordersLevels() {
-    return postprocessing != null && LEVEL_ORDERING_MONOTONE_V1.equals(postprocessing.levelOrdering());
+  /** The level ordering the card asks for over a series' masks (one of {@link #LEVEL_ORDERINGS}), "" for none. */
+  public String levelOrdering() {
+    return postprocessing == null || postprocessing.levelOrdering() == null ? "" : postprocessing.levelOrdering();
   }
 
   /** The .pt file, relative to the card's folder unless absolute. */

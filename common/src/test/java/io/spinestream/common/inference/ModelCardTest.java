@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,27 +76,30 @@ class ModelCardTest {
 
   @Test
   void shouldApplyTheLevelOrderingOnlyWhenTheCardNamesIt(@TempDir Path dir) throws Exception {
-    assertThat(ModelCard.read(Files.writeString(dir.resolve("none.json"), VALID)).ordersLevels())
-        .as("no postprocessing section").isFalse();
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("none.json"), VALID)).levelOrdering())
+        .as("no postprocessing section").isEmpty();
     String empty = VALID.replace("\"labels\"", "\"postprocessing\": {\"level_ordering\": \"\"}, \"labels\"");
-    assertThat(ModelCard.read(Files.writeString(dir.resolve("empty.json"), empty)).ordersLevels())
-        .as("empty rule").isFalse();
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("empty.json"), empty)).levelOrdering())
+        .as("empty rule").isEmpty();
     String other = VALID.replace("\"labels\"", "\"postprocessing\": {\"smoothing\": 3}, \"labels\"");
-    assertThat(ModelCard.read(Files.writeString(dir.resolve("other.json"), other)).ordersLevels())
-        .as("a postprocessing section without the key").isFalse();
-    String monotone = VALID.replace("\"labels\"",
-        "\"postprocessing\": {\"level_ordering\": \"monotone-levels-v1\"}, \"labels\"");
-    assertThat(ModelCard.read(Files.writeString(dir.resolve("monotone.json"), monotone)).ordersLevels()).isTrue();
+    assertThat(ModelCard.read(Files.writeString(dir.resolve("other.json"), other)).levelOrdering())
+        .as("a postprocessing section without the key").isEmpty();
+    for (String rule : List.of("monotone-levels-v1", "monotone-levels-v2")) {
+      String named = VALID.replace("\"labels\"", "\"postprocessing\": {\"level_ordering\": \"" + rule
+          + "\"}, \"labels\"");
+      assertThat(ModelCard.read(Files.writeString(dir.resolve(rule + ".json"), named)).levelOrdering())
+          .isEqualTo(rule);
+    }
   }
 
   @Test
   void shouldRefuseALevelOrderingItDoesNotKnowNamingTheCardAndTheKey(@TempDir Path dir) throws Exception {
     Path path = Files.writeString(dir.resolve("future.json"), VALID.replace("\"labels\"",
-        "\"postprocessing\": {\"level_ordering\": \"monotone-levels-v2\"}, \"labels\""));
+        "\"postprocessing\": {\"level_ordering\": \"monotone-levels-v9\"}, \"labels\""));
     assertThatThrownBy(() -> ModelCard.read(path)).isInstanceOf(ModelLoadException.class)
         .hasMessageStartingWith("Model card " + path + " is invalid: ")
-        .hasMessageContaining("\"postprocessing.level_ordering\" is 'monotone-levels-v2'")
-        .hasMessageContaining("'monotone-levels-v1'")
+        .hasMessageContaining("\"postprocessing.level_ordering\" is 'monotone-levels-v9'")
+        .hasMessageContaining("'monotone-levels-v1', 'monotone-levels-v2'")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 }
