@@ -124,9 +124,18 @@ def parser():
     parser.add_argument("--cls-threads", type=int, default=2, help="torch threads of the classifier's training")
     parser.add_argument("--only", choices=["segmenter", "classifier"], help="(internal) train one model")
     parser.add_argument("--skip-training", action="store_true", help="export and report the checkpoints")
+    parser.add_argument("--results", help="where the quality report goes (default: results, the repository's report,"
+                        " for --out shipped; OUT/results for any other --out)")
     parser.add_argument("--compare-with", default="shipped",
                         help="after export, say whether the weights equal the models of the same names here")
     return parser
+
+
+def results_dir(args):
+    """The quality report's folder: the committed one only when the shipped models are rebuilt."""
+    if args.results:
+        return args.results
+    return "results" if os.path.normpath(args.out) == "shipped" else os.path.join(args.out, "results")
 
 
 def main(argv=None):
@@ -153,7 +162,7 @@ def main(argv=None):
     print("exported: " + ", ".join(cards), flush=True)
     compare_weights(cards, args.compare_with)
     quality.main(["--models", args.out, "--data", os.path.join(args.data, "heldout"),
-                  "--studies", str(args.eval_studies), "--matrix", str(args.matrix)])
+                  "--studies", str(args.eval_studies), "--matrix", str(args.matrix), "--results", results_dir(args)])
     print("done in %.0f s" % (time.time() - start), flush=True)
 
 

@@ -21,6 +21,13 @@ class TrainAllOptionsTest(unittest.TestCase):
         self.assertEqual(cls.__class__(**{**cls.__dict__, "seed": classification.ClsConfig().seed}),
                          classification.ClsConfig())
 
+    def test_only_the_shipped_models_write_the_repository_report(self):
+        results = lambda *argv: train_all.results_dir(train_all.parser().parse_args(list(argv)))
+        self.assertEqual(results(), "results")
+        self.assertEqual(results("--out", "shipped/"), "results")
+        self.assertEqual(results("--out", "build/mine"), "build/mine/results")
+        self.assertEqual(results("--out", "build/mine", "--results", "elsewhere"), "elsewhere")
+
 
 if __name__ == "__main__":
     unittest.main()
