@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 
 import numpy as np
-import pydicom
 import torch
 
 from . import contract
@@ -73,6 +72,7 @@ def read_nifti_labels(path):
 
 def read_study(root, uid, labels_csv):
     """One study: slices sorted by z ascending, HU = stored * slope + intercept, labels aligned to them."""
+    import pydicom  # only reading studies needs it: the export and the GPU check run where it is not installed
     files = glob.glob(os.path.join(root, "train_images", uid, "*.dcm"))
     slices = []
     for path in files:

@@ -21,7 +21,10 @@
  * {@code ~/.djl.ai}) on first start. Never set {@code PYTORCH_VERSION}.
  *
  * <h2>GPU deployments</h2>
- * Not tested here (no GPU on the development machines); this is what a GPU deployment has to provide.
+ * DJL on a GPU is not tested here (its CUDA libtorch cannot be fetched); the exported models were run on an H200
+ * through PyTorch (bench/results/gpu-pytorch.md): within 3.8e-6 of the golden files in float32, but libtorch's
+ * default TF32 for cuDNN convolutions moved the segmenter's logits by up to 6.4e-3. This is what a GPU
+ * deployment has to provide.
  * DJL's PyTorch 2.7.1 CUDA build is flavor {@code cu128} (CUDA 12.8). {@code pytorch-jni:2.7.1-0.36.0} already
  * contains its JNI bridge ({@code jnilib/linux-x86_64/cu128/libdjl_torch.so}). DJL's documentation names the
  * libtorch jar {@code ai.djl.pytorch:pytorch-native-cu128:2.7.1:linux-x86_64}, but that artifact is <b>not on
