@@ -98,7 +98,7 @@ def evaluate(models, root, log=print):
     studies = data.read_studies(root)
     dice = {v: [] for v in range(1, 8)}
     iou = {v: [] for v in range(1, 8)}
-    vertebra_rows, study_rows = [], []
+    vertebra_rows, study_rows, true_crop_rows = [], [], []
     start, slices = time.time(), 0
     for study in studies:
         n, rows, columns = study.hu.shape
@@ -116,25 +116,28 @@ def evaluate(models, root, log=print):
                 dice[v].append(2.0 * int((p & t).sum()) / (int(p.sum()) + int(t.sum())))
         plans = contract.plan_crops(predicted, rows, columns, crop["min_pixels"], crop["margin_fraction"])
         true_plans = contract.plan_crops(truth, rows, columns, crop["min_pixels"], crop["margin_fraction"])
-        probabilities = {}
+        probabilities, on_true_crops = {}, {}
         for v in range(1, 8):
             value = box_iou(plans[v] and plans[v][:6], true_plans[v] and true_plans[v][:6])
             if value is not None:
                 iou[v].append(value)
-            if plans[v] is None:
-                probabilities[contract.VERTEBRAE[v - 1]] = FALLBACK_PROBABILITY
-            else:
-                x = contract.crop_input(study.hu, plans[v], cls_pre["resize"]["size"][0], cls_pre["hu_window"],
-                                        cls_pre["mean"], cls_pre["std"])
-                probabilities[contract.VERTEBRAE[v - 1]] = float(torch.sigmoid(cls(x.unsqueeze(0)).reshape(-1)[0]))
+            for plan, into in [(plans[v], probabilities), (true_plans[v], on_true_crops)]:
+                if plan is None:
+                    into[contract.VERTEBRAE[v - 1]] = FALLBACK_PROBABILITY
+                else:
+                    x = contract.crop_input(study.hu, plan, cls_pre["resize"]["size"][0], cls_pre["hu_window"],
+                                            cls_pre["mean"], cls_pre["std"])
+                    into[contract.VERTEBRAE[v - 1]] = float(torch.sigmoid(cls(x.unsqueeze(0)).reshape(-1)[0]))
             vertebra_rows.append((probabilities[contract.VERTEBRAE[v - 1]], study.fractured[contract.VERTEBRAE[v - 1]],
                                   plans[v] is None))
         study_rows.append((study.fractured, probabilities))
+        true_crop_rows.append((study.fractured, on_true_crops))
     elapsed = time.time() - start
-    return summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows, slices, elapsed)
+    return summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows, slices, elapsed,
+                     true_crop_rows)
 
 
-def summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows, slices, elapsed):
+def summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows, slices, elapsed, true_crop_rows=()):
     mean = lambda xs: sum(xs) / len(xs) if xs else None
     population = 1 - 0.5 ** (1 / 7)  # the generator's default per-vertebra probability (the training population)
     truths = [t for _, t, _ in vertebra_rows]
@@ -156,12 +159,16 @@ def summarise(seg_card, cls_card, studies, dice, iou, vertebra_rows, study_rows,
     }
     for label in contract.VERTEBRAE:
         result["auc"][label] = auc([p[label] for _, p in study_rows], [t[label] for t, _ in study_rows])
+    with_overall = lambda rows, rule: [(t, dict(p, patient_overall=aggregate([p[v] for v in contract.VERTEBRAE],
+                                                                             rule))) for t, p in rows]
     for rule in ["MAX", "NOISY_OR"]:
-        rows = [(t, dict(p, patient_overall=aggregate([p[v] for v in contract.VERTEBRAE], rule)))
-                for t, p in study_rows]
+        rows = with_overall(study_rows, rule)
         result["log_loss"]["model, patient_overall " + rule] = rsna_log_loss(rows)
         result["auc"]["patient_overall " + rule] = auc([p["patient_overall"] for _, p in rows],
                                                        [t["patient_overall"] for t, _ in rows])
+    for rule in ["MAX", "NOISY_OR"] if true_crop_rows else []:
+        result["log_loss"]["classifier alone, on crops planned from the true labels, patient_overall " + rule] = \
+            rsna_log_loss(with_overall(true_crop_rows, rule))
     constant = dict({v: population for v in contract.VERTEBRAE}, patient_overall=0.5)
     result["log_loss"]["constant at the training population's prevalence (%.4f per vertebra, 0.5 per study)"
                        % population] = rsna_log_loss([(t, constant) for t, _ in study_rows])

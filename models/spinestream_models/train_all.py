@@ -69,9 +69,9 @@ def train_classifier(args):
     root = os.path.join(args.data, "cls")
     data.generate(root, args.cls_studies, CLS_SEED, args.matrix, fracture_probability=config.train_prevalence)
     generator = torch.Generator().manual_seed(config.seed)
-    crops, targets = classification.crop_dataset(data.read_studies(root), config, generator,
-                                                 log=lambda m: print(m, flush=True))
-    model = classification.train(config, crops, targets, log=lambda m: print(m, flush=True))
+    crops, targets, late = classification.crop_dataset(data.read_studies(root), config, generator,
+                                                       log=lambda m: print(m, flush=True))
+    model = classification.train(config, crops, targets, late, log=lambda m: print(m, flush=True))
     save(args.checkpoints, "classifier", model, classification.config_dict(config))
 
 

@@ -15,6 +15,11 @@ final class Models {
     return card.name() + " " + card.version();
   }
 
+  /** The shipped classifier's version, from its card. */
+  static String classifierVersion() {
+    return ModelCard.read(PipelineFixture.MODELS.resolve(CLASSIFIER_CARD)).version();
+  }
+
   /** H (= W) of the shipped segmenter's input, from its card. */
   static int segmenterInputSize() {
     long[] shape = ModelCard.read(PipelineFixture.MODELS.resolve(SEGMENTER_CARD)).itemInputShape();

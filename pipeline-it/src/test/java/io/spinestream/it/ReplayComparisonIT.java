@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayComparisonIT {
   private static final Duration PIPELINE_TIMEOUT = Duration.ofMinutes(12);
-  private static final String V2 = "1.2.0-prev30";
+  private static final String V1 = Models.classifierVersion();
+  private static final String V2 = V1 + "-prev30";
   private static final List<String> TOPICS = List.of("spine.slices", "spine.series", "spine.masks", "spine.crops",
       "spine.vertebra-scores", "spine.scores", "spine.dead-letters");
 
@@ -101,7 +102,7 @@ class ReplayComparisonIT {
       List<Double> shifts = new ArrayList<>();
       for (String uid : afterFrom) {
         assertThat(v2.get(uid).getClassifier().getVersion()).isEqualTo(V2);
-        assertThat(v1.get(uid).getClassifier().getVersion()).isEqualTo("1.2.0");
+        assertThat(v1.get(uid).getClassifier().getVersion()).isEqualTo(V1);
         shifts.addAll(logitShifts(v1.get(uid), v2.get(uid)));
       }
       // Same slices, same segmenter, same crops: each classified vertebra's logit moved by the calibration.
@@ -113,7 +114,7 @@ class ReplayComparisonIT {
           "--evaluate.json=" + work.resolve("evaluation.json"));
       System.out.println(evaluated.output());
       assertThat(evaluated.exitCode()).as("tools evaluate: %s", evaluated.output()).isZero();
-      String v1Model = "spine-cls-plainw025-96 1.2.0 / " + Models.segmenter();
+      String v1Model = "spine-cls-plainw025-96 " + V1 + " / " + Models.segmenter();
       String v2Model = "spine-cls-plainw025-96 " + V2 + " / " + Models.segmenter();
       assertThat(evaluated.output()).contains(v1Model).contains(v2Model).contains("RSNA weighted log loss");
       Map<String, JsonNode> results = new LinkedHashMap<>();
@@ -139,7 +140,7 @@ class ReplayComparisonIT {
     }
   }
 
-  /** The shipped classifier with its logit shifted to a prevalence of 0.3, as version {@value #V2}. */
+  /** The shipped classifier with its logit shifted to a prevalence of 0.3, as version V1-prev30. */
   private Path recalibratedClassifier() throws Exception {
     Path out = work.resolve("models-v2");
     Process export = new ProcessBuilder("/usr/bin/python3", "-m", "spinestream_models.recalibrate", "--card",
