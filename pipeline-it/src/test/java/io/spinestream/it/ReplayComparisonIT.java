@@ -10,6 +10,8 @@ import io.spinestream.phantom.PhantomGenerator;
 import io.spinestream.phantom.PhantomOptions;
 import io.spinestream.phantom.PhantomStudy;
 import io.spinestream.schemas.ItStack;
+import io.spinestream.tools.Evaluation;
+import io.spinestream.tools.RsnaMetric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +133,14 @@ class ReplayComparisonIT {
       double lossV2 = results.get(v2Model).path("logLoss").asDouble();
       assertThat(lossV1).isFinite().isPositive();
       assertThat(lossV2).isFinite().isPositive();
-      assertThat(Math.abs(lossV1 - lossV2)).as("the two versions' RSNA log loss differ").isGreaterThan(1e-3);
+      // Each version's loss is the metric over the scores it wrote (all studies for v1, those after T for v2),
+      // and on the same studies the recalibrated version scores differently.
+      assertThat(lossV1).as("v1's RSNA log loss").isCloseTo(expectedLogLoss(v1, studies), within(1e-9));
+      assertThat(lossV2).as("v2's RSNA log loss").isCloseTo(expectedLogLoss(v2, studies), within(1e-9));
+      Map<String, StudyScore> v1AfterFrom = new LinkedHashMap<>(v1);
+      v1AfterFrom.keySet().retainAll(afterFrom);
+      assertThat(expectedLogLoss(v1AfterFrom, studies)).as("v1's loss on v2's studies")
+          .isNotCloseTo(lossV2, within(1e-6));
 
       assertThat(counts(live)).as("records on the live topics after the replay").isEqualTo(liveCounts);
     } finally {
@@ -171,6 +180,21 @@ class ReplayComparisonIT {
   }
 
   /** logit(p2) - logit(p1) of each vertebra the model scored in both (not a not-found fallback). */
+  /** The RSNA weighted log loss of the scores, against the phantoms' own truth. */
+  private static double expectedLogLoss(Map<String, StudyScore> scores, List<PhantomStudy> studies) {
+    List<RsnaMetric.Study> rows = new ArrayList<>();
+    for (PhantomStudy study : studies) {
+      StudyScore score = scores.get(study.studyInstanceUid());
+      if (score != null) {
+        int[] truth = new int[8];
+        truth[0] = study.positive() ? 1 : 0;
+        study.fractured().forEach(vertebra -> truth[1 + vertebra.ordinal()] = 1);
+        rows.add(new RsnaMetric.Study(study.studyInstanceUid(), truth, Evaluation.probabilities(score)));
+      }
+    }
+    return RsnaMetric.logLoss(rows);
+  }
+
   private static List<Double> logitShifts(StudyScore v1, StudyScore v2) {
     double[] p1 = {v1.getC1(), v1.getC2(), v1.getC3(), v1.getC4(), v1.getC5(), v1.getC6(), v1.getC7()};
     double[] p2 = {v2.getC1(), v2.getC2(), v2.getC3(), v2.getC4(), v2.getC5(), v2.getC6(), v2.getC7()};
