@@ -87,18 +87,10 @@ def jitter(plan, rows, columns, n, generator, box=0.08, z_fraction=0.0, spill_pr
         end = int(torch.randint(0, 6, (1,), generator=generator))
         amount = uniform(*spill)
         reach = max(1, int(round(amount * [w, w, h, h, depth, depth][end])))
-        if end == 0:
-            x0 = max(0, x0 - reach)
-        elif end == 1:
-            x1 = min(columns, x1 + reach)
-        elif end == 2:
-            y0 = max(0, y0 - reach)
-        elif end == 3:
-            y1 = min(rows, y1 + reach)
-        elif end == 4:
-            z0 = max(0, z0 - reach)
-        else:
-            z1 = min(n, z1 + reach)
+        ends = [x0, x1, y0, y1, z0, z1]
+        # even ends (x0, y0, z0) spill towards 0, odd ones towards the study's columns, rows or slices
+        ends[end] = max(0, ends[end] - reach) if end % 2 == 0 else min([columns, rows, n][end // 2], ends[end] + reach)
+        x0, x1, y0, y1, z0, z1 = ends
     if x1 - x0 < 2 or y1 - y0 < 2 or z1 - z0 < 1:
         return plan
     return (x0, x1, y0, y1, z0, z1, contract.linspace_indices(z0, z1 - 1))

@@ -122,12 +122,15 @@ def evaluate(models, root, log=print):
             if value is not None:
                 iou[v].append(value)
             for plan, into in [(plans[v], probabilities), (true_plans[v], on_true_crops)]:
+                label = contract.VERTEBRAE[v - 1]
                 if plan is None:
-                    into[contract.VERTEBRAE[v - 1]] = FALLBACK_PROBABILITY
+                    into[label] = FALLBACK_PROBABILITY
+                elif into is on_true_crops and plan == plans[v]:
+                    into[label] = probabilities[label]  # the same crop (often so for C4, C5): scored once
                 else:
                     x = contract.crop_input(study.hu, plan, cls_pre["resize"]["size"][0], cls_pre["hu_window"],
                                             cls_pre["mean"], cls_pre["std"])
-                    into[contract.VERTEBRAE[v - 1]] = float(torch.sigmoid(cls(x.unsqueeze(0)).reshape(-1)[0]))
+                    into[label] = float(torch.sigmoid(cls(x.unsqueeze(0)).reshape(-1)[0]))
             vertebra_rows.append((probabilities[contract.VERTEBRAE[v - 1]], study.fractured[contract.VERTEBRAE[v - 1]],
                                   plans[v] is None))
         study_rows.append((study.fractured, probabilities))
